@@ -1,0 +1,1 @@
+"""Wire schemas (marshmallow) for every request and response of the API."""

@@ -1,0 +1,89 @@
+"""Sign-in, pairing, devices and people."""
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from sync.vocabulary import ROLES
+
+PASSWORD = validate.Length(min=10, max=200)
+
+
+class RequestSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class LoginRequestSchema(RequestSchema):
+    login = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                             load_only=True)
+    device_name = fields.String(load_default="", validate=validate.Length(max=80))
+
+
+class PairRequestSchema(RequestSchema):
+    code = fields.String(required=True, validate=validate.Length(min=8, max=100))
+    device_name = fields.String(load_default="", validate=validate.Length(max=80))
+
+
+class PasswordChangeSchema(RequestSchema):
+    current_password = fields.String(required=True, load_only=True)
+    new_password = fields.String(required=True, validate=PASSWORD, load_only=True)
+
+
+class MembershipSiteSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+
+
+class UserSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    login = fields.String()
+    display_name = fields.String()
+    role = fields.String(metadata={"enum": list(ROLES)})
+    ward_code = fields.String(attribute="ward.code", allow_none=True)
+    site_ids = fields.List(fields.Integer())
+    active = fields.Boolean()
+
+
+class UserCreateSchema(RequestSchema):
+    login = fields.String(required=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9._-]{3,80}$", error="英数字と . _ - で 3〜80 文字 / 3-80 letters, digits, . _ -"))
+    display_name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    ward_code = fields.String(load_default=None, allow_none=True)
+    site_ids = fields.List(fields.Integer(), load_default=list)
+    password = fields.String(required=True, validate=PASSWORD, load_only=True)
+
+
+class DeviceSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    user_id = fields.Integer()
+    user_display_name = fields.String(attribute="user.display_name")
+    user_role = fields.String(attribute="user.role")
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    last_seen_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class SessionSchema(Schema):
+    """What a phone gets when it signs in: its token (shown once) and who it is."""
+
+    token = fields.String(required=True)
+    device = fields.Nested(DeviceSchema)
+    user = fields.Nested(UserSchema)
+
+
+class PairingRequestSchema(RequestSchema):
+    user_id = fields.Integer(required=True)
+
+
+class PairingSchema(Schema):
+    id = fields.Integer()
+    user_id = fields.Integer()
+    user_display_name = fields.String()
+    code = fields.String(metadata={"description": "one-time code; shown once"})
+    pair_url = fields.String()
+    qr_svg = fields.String(metadata={"description": "SVG image of a QR code of pair_url"})
+    expires_at = fields.DateTime()

@@ -1,0 +1,82 @@
+"""Tsunagu's Flask server: ``create_app`` builds one app; nothing is bound at import time."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import config
+from .extensions import db, limiter, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then the environment, then ``test_config``."""
+    instance_path = os.environ.get("TSUNAGU_INSTANCE_PATH") or str(Path.cwd() / "instance")
+    if test_config and "INSTANCE_PATH" in test_config:
+        instance_path = test_config["INSTANCE_PATH"]
+    app = Flask(__name__, instance_path=instance_path, static_folder=None)
+    app.config.from_mapping(config.DEFAULTS)
+    app.config.from_mapping(config.from_environment())
+    if test_config:
+        app.config.from_mapping(test_config)
+    _fill_instance_defaults(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    limiter.init_app(app)
+
+    from . import errors, pwa
+    from .accounts.views import bp as accounts_bp
+    from .api_docs import bp as api_docs_bp
+    from .directory.views import bp as directory_bp
+
+    errors.register(app)
+    for blueprint in (accounts_bp, directory_bp, api_docs_bp, pwa.bp):
+        app.register_blueprint(blueprint)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _fill_instance_defaults(app: Flask) -> None:
+    """Defaults that live in the instance folder: the SQLite file and the secret key."""
+    needs_instance = not app.config.get("SQLALCHEMY_DATABASE_URI") or not app.config.get(
+        "SECRET_KEY"
+    )
+    if needs_instance:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = config.default_database_url(app.instance_path)
+    app.config["SQLALCHEMY_DATABASE_URI"] = config.normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL lets readers go on while one phone's batch is written; FKs are off by default."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if _is_file_database(dbapi_connection):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def _is_file_database(dbapi_connection) -> bool:
+    cursor = dbapi_connection.cursor()
+    try:
+        rows = cursor.execute("PRAGMA database_list").fetchall()
+    finally:
+        cursor.close()
+    return any(row[1] == "main" and row[2] for row in rows)

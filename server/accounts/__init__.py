@@ -1,0 +1,1 @@
+"""Accounts, roles, phones (devices) and pairing."""

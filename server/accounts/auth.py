@@ -1,0 +1,97 @@
+"""Bearer tokens for devices, password hashing, and who is asking."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+from functools import wraps
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, g, request
+
+from ..errors import ApiError
+from ..extensions import db
+from ..timeutil import utcnow
+from .models import Device, User
+
+_hasher = PasswordHasher()
+# Refresh a device's last-seen time at most this often, so reads stay reads.
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_secret() -> tuple[str, str]:
+    """A 256-bit URL-safe secret and the SHA-256 hex digest that is stored instead of it."""
+    secret = secrets.token_urlsafe(32)
+    return secret, digest(secret)
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_device(user: User, name: str) -> tuple[Device, str]:
+    token, token_hash = new_secret()
+    now = utcnow()
+    device = Device(
+        user=user,
+        name=name,
+        token_hash=token_hash,
+        created_at=now,
+        expires_at=now + timedelta(days=current_app.config["DEVICE_TOKEN_DAYS"]),
+    )
+    db.session.add(device)
+    return device, token
+
+
+def unauthorized(message: str = "サインインしてください / Please sign in.") -> ApiError:
+    return ApiError(401, "unauthorized", message)
+
+
+def authenticate() -> Device:
+    """The device whose bearer token came with this request.
+
+    :raise 401: no token, an unknown one, or a revoked or expired device.
+    """
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise unauthorized()
+    device = db.session.execute(
+        db.select(Device).where(Device.token_hash == digest(token.strip()))
+    ).scalar_one_or_none()
+    now = utcnow()
+    if device is None:
+        raise unauthorized()
+    if device.revoked_at is not None:
+        raise ApiError(401, "device_revoked",
+                       "この端末は利用停止されました / This device has been revoked.")
+    if device.expires_at <= now:
+        raise ApiError(401, "session_expired",
+                       "もう一度サインインしてください / Your sign-in has expired.")
+    if not device.user.active:
+        raise unauthorized("このアカウントは無効です / This account is disabled.")
+    if device.last_seen_at is None or now - device.last_seen_at > LAST_SEEN_RESOLUTION:
+        device.last_seen_at = now
+        db.session.commit()
+    return device
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.device = authenticate()
+        g.user = g.device.user
+        return view(*args, **kwargs)
+
+    return wrapper

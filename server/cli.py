@@ -1,0 +1,158 @@
+"""The ``tsunagu`` command: Flask's CLI with Tsunagu's own commands added."""
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from sync.vocabulary import ROLES, SITE_KINDS
+
+
+def main() -> None:
+    from . import create_app
+
+    cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True,
+                     help="Tsunagu (つなぐ): the server, its data and the demo.")
+    cli.main(prog_name="tsunagu")
+
+
+def register_commands(app) -> None:
+    for command in (demo, serve, import_sites, export_sites, create_user, backup, map_kind):
+        app.cli.add_command(command)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int,
+              help="Worker processes (each with its own threads).")
+@click.option("--threads", default=4, show_default=True, type=int)
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the app with gunicorn, the production WSGI server."""
+    from .wsgi_server import run
+
+    run(current_app._get_current_object(), host, port, workers, threads)
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--serve/--no-serve", default=True, help="Build the demo data only.")
+@with_appcontext
+def demo(host: str, port: int, serve: bool) -> None:
+    """Create the demo ward, its sites, programmes and one login per role (once), and serve."""
+    from .demo.build import DEMO_LOGINS, build_demo
+
+    created = build_demo()
+    base = f"http://{host}:{port}"
+    click.echo("Tsunagu demo — " + ("demo data created" if created else "demo data already there"))
+    click.echo(f"  database:  {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(f"  phone app: {base}/")
+    click.echo(f"  API docs:  {base}/api/openapi.json")
+    click.echo(f"  sites:     {base}/api/wards/14199/sites")
+    click.echo("  logins (login / password):")
+    for role, login, password, _name in DEMO_LOGINS:
+        click.echo(f"    {role:<13} {login:<12} {password}")
+    if serve:
+        from .wsgi_server import run
+
+        run(current_app._get_current_object(), host, port, workers=1, threads=8)
+
+
+@click.command("import-sites")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_sites(file: Path) -> None:
+    """Import a 「子育て施設一覧」 CSV (UTF-8 or Shift_JIS). Re-importing updates in place."""
+    from .directory import opendata
+    from .directory.importer import import_sites as run_import
+
+    try:
+        report = run_import(file.read_bytes())
+    except opendata.OpenDataError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"imported {report.imported} rows ({report.created} new, {report.updated} updated)")
+    for problem in report.problems:
+        column = f" [{problem.column}]" if problem.column else ""
+        click.echo(f"line {problem.line}{column}: {problem.reason}", err=True)
+    if report.problems:
+        click.echo(f"{len(report.problems)} rows not imported", err=True)
+        sys.exit(1)
+
+
+@click.command("export-sites")
+@click.option("--ward", help="Only this ward (code or slug).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here instead of standard output.")
+@with_appcontext
+def export_sites(ward: str | None, output: Path | None) -> None:
+    """Write the directory as a 「子育て施設一覧」 CSV (UTF-8 with BOM)."""
+    from .directory.importer import export_sites as run_export
+    from .directory.lookups import ward_by_code
+    from .errors import ApiError
+
+    try:
+        selected = ward_by_code(ward) if ward else None
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    data = run_export(selected)
+    if output:
+        output.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+
+
+@click.command("map-kind")
+@click.argument("source_type")
+@click.argument("kind", type=click.Choice(SITE_KINDS))
+@with_appcontext
+def map_kind(source_type: str, kind: str) -> None:
+    """Teach the importer one more 種別 wording, e.g. 「子育て支援センター」 → hub."""
+    from .directory.operations import set_kind_mapping
+
+    mapping = set_kind_mapping(source_type, kind)
+    click.echo(f"{mapping.source_type} → {mapping.kind}")
+
+
+@click.command("create-user")
+@click.option("--login", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--ward", "ward_code", help="Ward code or slug (not for admin).")
+@click.option("--site", "site_ids", type=int, multiple=True, help="A site id; repeat for more.")
+@click.password_option()
+@with_appcontext
+def create_user(login, display_name, role, ward_code, site_ids, password) -> None:
+    """Create an account (the first admin, or anyone)."""
+    from marshmallow import ValidationError
+
+    from schemas.accounts import UserCreateSchema
+
+    from .accounts.operations import create_user as run_create
+    from .directory.lookups import ward_by_code
+    from .errors import ApiError
+
+    try:
+        code = ward_by_code(ward_code).code if ward_code else None
+        data = UserCreateSchema().load({
+            "login": login, "display_name": display_name, "role": role, "ward_code": code,
+            "site_ids": list(site_ids), "password": password})
+        user = run_create(None, data)
+    except ValidationError as exc:
+        raise click.ClickException(str(exc.messages)) from None
+    except ApiError as exc:
+        raise click.ClickException(f"{exc.message} {exc.fields}") from None
+    click.echo(f"created {user.role} {user.login} (id {user.id})")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup(path: Path) -> None:
+    """Write a consistent copy of the database to PATH while the server keeps running."""
+    from .backup import backup_database
+
+    backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    click.echo(f"backup written to {path}")

@@ -1,0 +1,71 @@
+"""Settings: safe defaults, then the environment, then what a test passes in.
+
+Every setting is listed in README.md ("Configuration").
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+ENV_SETTINGS = {
+    # name in the environment: (config key, parser)
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "TSUNAGU_TEXT_RETENTION_DAYS": ("TEXT_RETENTION_DAYS", int),
+    "TSUNAGU_DEVICE_TOKEN_DAYS": ("DEVICE_TOKEN_DAYS", int),
+    "TSUNAGU_PAIRING_CODE_MINUTES": ("PAIRING_CODE_MINUTES", int),
+    "TSUNAGU_MAX_BODY_BYTES": ("MAX_CONTENT_LENGTH", int),
+    "TSUNAGU_RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
+    "TSUNAGU_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", str),
+    "TSUNAGU_SCHEDULER": ("SCHEDULER_ENABLED", lambda v: v.lower() in {"1", "true", "yes", "on"}),
+    "TSUNAGU_KIND_MAPPING_FILE": ("KIND_MAPPING_FILE", str),
+}
+
+DEFAULTS = {
+    "TEXT_RETENTION_DAYS": 365,
+    "DEVICE_TOKEN_DAYS": 180,
+    "PAIRING_CODE_MINUTES": 10,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "SCHEDULER_ENABLED": False,
+    "KIND_MAPPING_FILE": None,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "JSON_SORT_KEYS": False,
+}
+
+
+def from_environment(environ=os.environ) -> dict:
+    """Return the settings that the environment sets, parsed; unset names are left out."""
+    settings = {}
+    for name, (key, parse) in ENV_SETTINGS.items():
+        if environ.get(name):
+            settings[key] = parse(environ[name])
+    return settings
+
+
+def default_database_url(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "tsunagu.sqlite3")
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain ``postgresql://`` URLs at psycopg 3, the driver Tsunagu installs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Read the key kept in the instance folder, creating it once (readable by owner only)."""
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # Another worker process of the same server created it first.
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

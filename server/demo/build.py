@@ -1,0 +1,158 @@
+"""Builds the demo data once: fictional ward, 60+ sites from the shipped CSV, 8 weeks of
+programmes, contact people and one account per role."""
+
+import csv
+from datetime import date, time, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from ..accounts.auth import hash_password
+from ..accounts.models import Membership, User
+from ..directory.importer import import_sites
+from ..directory.models import Area, ContactPerson, Programme, Site, SiteTag, Ward
+from ..directory.reference import ensure_wards
+from ..extensions import db
+from ..timeutil import today_local
+
+HERE = Path(__file__).parent
+DEMO_WARD = ("14199", "sakura", "さくら区", "Sakura-ku (fictional)",
+             "さくら区こども家庭支援課（架空）", "045-555-0000")
+WEEKS = 8
+
+# (role, login, password, display name). Demo only: the passwords are printed on purpose.
+DEMO_LOGINS = (
+    ("admin", "admin", "demo-admin-pass", "管理者"),
+    ("hub_staff", "hub", "demo-hub-pass", "拠点スタッフ はやし"),
+    ("ward_officer", "ward", "demo-ward-pass", "区こども家庭支援課 もり"),
+    ("site_staff", "nursery", "demo-site-pass", "わかば保育園 さとう"),
+    ("volunteer", "volunteer", "demo-volunteer-pass", "ボランティア やまだ"),
+)
+ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def build_demo() -> bool:
+    """Create the demo data unless it is there already. Returns whether it was created."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    ensure_wards(extra=(DEMO_WARD,))
+    ward = db.session.execute(select(Ward).where(Ward.code == DEMO_WARD[0])).scalar_one()
+    if db.session.scalar(select(func.count(Site.id)).where(Site.ward_id == ward.id)):
+        return False
+    report = import_sites((HERE / "sites.csv").read_bytes())
+    if report.problems:
+        raise RuntimeError(f"demo CSV has problems: {report.problems[:3]}")
+    _apply_profiles(ward)
+    sites = list(db.session.scalars(select(Site).where(Site.ward_id == ward.id)
+                                    .order_by(Site.id)))
+    for site in sites:
+        _add_contacts(site)
+        _add_programmes(site, today_local())
+    _add_accounts(ward, sites)
+    db.session.commit()
+    return True
+
+
+def _apply_profiles(ward: Ward) -> None:
+    """Areas and the wishes each site answers come from site_profiles.csv (not open data)."""
+    with open(HERE / "site_profiles.csv", encoding="utf-8", newline="") as handle:
+        profiles = list(csv.DictReader(handle))
+    areas: dict[str, Area] = {}
+    for profile in profiles:
+        name = profile["エリア"]
+        if name not in areas:
+            areas[name] = Area(ward=ward, name=name)
+            db.session.add(areas[name])
+    by_number = {s.number: s for s in db.session.scalars(
+        select(Site).where(Site.ward_id == ward.id))}
+    for profile in profiles:
+        site = by_number[profile["NO"]]
+        site.area = areas[profile["エリア"]]
+        site.tags = [SiteTag(tag=t) for t in sorted(set(profile["タグ"].split()))]
+    db.session.flush()
+
+
+CONTACT_NAMES = ("たなか", "すずき", "いとう", "わたなべ", "なかむら", "こばやし", "かとう",
+                 "よしだ", "やまもと", "まつもと", "いのうえ", "きむら")
+CONTACT_ROLE_BY_KIND = {
+    "hub": ("parenting_partner", "staff"),
+    "tsudoi_hiroba": ("staff",),
+    "supporter_program": ("supporter",),
+    "nursery_hiroba": ("nursery_teacher",),
+    "kindergarten_hamakko": ("staff",),
+    "salon": ("volunteer", "welfare_commissioner"),
+}
+
+
+def _add_contacts(site: Site) -> None:
+    for offset, role in enumerate(CONTACT_ROLE_BY_KIND[site.kind]):
+        name = CONTACT_NAMES[(site.id + offset * 5) % len(CONTACT_NAMES)]
+        site.contacts.append(ContactPerson(display_name=f"{name}さん", role=role))
+
+
+def _weekly(site: Site, title: str, theme: str, start: date, **extra) -> Programme:
+    days = ",".join(ICAL_DAYS[d] for d in site.weekdays) or ICAL_DAYS[start.weekday()]
+    until = (start + timedelta(weeks=WEEKS)).strftime("%Y%m%d")
+    return Programme(title=title, theme=theme, starts_on=start,
+                     rrule=f"FREQ=WEEKLY;BYDAY={days};UNTIL={until}",
+                     starts_at=site.opens_at or time(10), ends_at=site.closes_at or time(12),
+                     **extra)
+
+
+def _add_programmes(site: Site, today: date) -> None:
+    """Programmes that fit each kind of site, for the next eight weeks."""
+    in_two_weeks = today + timedelta(days=14 + site.id % 7)
+    if site.kind == "hub":
+        site.programmes += [
+            _weekly(site, "ひろば（自由に遊べます）", "chat", today),
+            Programme(title="育児講座「はじめての離乳食」", theme="parenting_class",
+                      starts_on=in_two_weeks, starts_at=time(10, 30), ends_at=time(11, 30),
+                      capacity=12, booking_required=True, target_age_min_months=4,
+                      target_age_max_months=11, what_to_bring="母子健康手帳、バスタオル"),
+            Programme(title="パパと遊ぼう（土曜日）", theme="event",
+                      starts_on=in_two_weeks + timedelta(days=(5 - in_two_weeks.weekday()) % 7),
+                      starts_at=time(10), ends_at=time(12), capacity=15,
+                      booking_required=True),
+        ]
+    elif site.kind == "tsudoi_hiroba":
+        site.programmes += [
+            _weekly(site, "つどいの広場", "chat", today),
+            Programme(title="月曜日のおしゃべり会", theme="chat", starts_on=today,
+                      rrule=f"FREQ=WEEKLY;BYDAY=MO;COUNT={WEEKS}", starts_at=time(13, 30),
+                      ends_at=time(14, 30)),
+        ]
+    elif site.kind == "nursery_hiroba":
+        site.programmes += [
+            _weekly(site, "園庭開放", "yard_open", today, what_to_bring="帽子、飲み物、着替え",
+                    target_age_min_months=12, target_age_max_months=71),
+            Programme(title="交流保育「運動会ごっこ」", theme="exchange_play",
+                      starts_on=in_two_weeks, starts_at=time(10), ends_at=time(11),
+                      capacity=8, booking_required=True, target_age_min_months=24,
+                      target_age_max_months=47, what_to_bring="動きやすい服装、飲み物"),
+        ]
+    elif site.kind == "kindergarten_hamakko":
+        site.programmes.append(_weekly(site, "はまっ子広場", "yard_open", today,
+                                       what_to_bring="上履き、飲み物"))
+    elif site.kind == "supporter_program":
+        site.programmes.append(_weekly(site, "子育て支援者の相談・交流の場", "consultation",
+                                       today))
+    else:
+        site.programmes.append(_weekly(site, "子育てサロン", "chat", today,
+                                       what_to_bring="飲み物、タオル"))
+
+
+def _add_accounts(ward: Ward, sites: list[Site]) -> None:
+    nursery = next(s for s in sites if s.kind == "nursery_hiroba")
+    volunteer_sites = [s for s in sites if s.kind == "salon"][:2] + [
+        next(s for s in sites if s.kind == "supporter_program")]
+    for role, login, password, name in DEMO_LOGINS:
+        if db.session.scalar(select(User).where(User.login == login)):
+            continue
+        members = {"site_staff": [nursery], "volunteer": volunteer_sites}.get(role, [])
+        db.session.add(User(
+            login=login, display_name=name, role=role,
+            ward_id=None if role == "admin" else ward.id,
+            password_hash=hash_password(password),
+            memberships=[Membership(site_id=s.id) for s in members],
+        ))

@@ -1,0 +1,1 @@
+"""The directory: wards, areas, sites, their programmes and contact people."""

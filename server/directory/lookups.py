@@ -1,0 +1,24 @@
+"""Load-or-404 helpers shared by the views."""
+
+from ..errors import ApiError
+from ..extensions import db
+from .models import Ward
+
+
+def get_or_404(model, ident, field: str):
+    """:raise 404: no row of ``model`` with this id (``field`` names the id in the request)."""
+    obj = db.session.get(model, ident)
+    if obj is None:
+        raise ApiError(404, "not_found", "見つかりません / Not found.", {field: ["unknown id"]})
+    return obj
+
+
+def ward_by_code(code: str) -> Ward:
+    """A ward by its code (``14101``) or slug (``tsurumi``). :raise 404: no such ward."""
+    ward = db.session.execute(
+        db.select(Ward).where((Ward.code == code) | (Ward.slug == code))
+    ).scalar_one_or_none()
+    if ward is None:
+        raise ApiError(404, "not_found", "区が見つかりません / No such ward.",
+                       {"ward": ["unknown ward"]})
+    return ward

@@ -1,0 +1,182 @@
+"""Sign-in, devices, revocation and pairing through the HTTP API."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from server.accounts.models import Device, PairingCode, User
+from server.extensions import db
+from server.timeutil import utcnow
+
+PASSWORD = "correct horse battery"
+
+
+def login(client, user, password=PASSWORD, device_name="my phone"):
+    return client.post("/api/auth/login",
+                       json={"login": user.login, "password": password,
+                             "device_name": device_name})
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_login_creates_a_device_with_its_own_token(client, create_user):
+    user = create_user("volunteer")
+    first = login(client, user)
+    second = login(client, user)
+    assert first.status_code == 201 and second.status_code == 201
+    assert first.json["token"] != second.json["token"]
+    assert first.json["user"]["login"] == user.login
+    me = client.get("/api/auth/me", headers=bearer(first.json["token"]))
+    assert me.status_code == 200 and me.json["role"] == "volunteer"
+    assert db.session.scalar(sa.select(sa.func.count(Device.id))) == 2
+
+
+def test_wrong_password_is_refused_without_saying_which_part_was_wrong(client, create_user):
+    user = create_user("volunteer")
+    wrong_password = login(client, user, password="not the password")
+    wrong_login = client.post("/api/auth/login", json={"login": "nobody", "password": "x"})
+    assert wrong_password.status_code == wrong_login.status_code == 401
+    assert wrong_password.json["error"]["code"] == wrong_login.json["error"]["code"]
+    assert db.session.scalar(sa.select(sa.func.count(Device.id))) == 0
+
+
+def test_token_is_stored_only_as_a_hash(client, create_user):
+    token = login(client, create_user("volunteer")).json["token"]
+    device = db.session.scalars(sa.select(Device)).one()
+    assert token not in device.token_hash and len(device.token_hash) == 64
+
+
+def test_revoked_device_gets_401_at_once(client, create_user):
+    hub = create_user("hub_staff")
+    volunteer = create_user("volunteer")
+    phone = login(client, volunteer).json
+    hub_token = login(client, hub).json["token"]
+    assert client.get("/api/auth/me", headers=bearer(phone["token"])).status_code == 200
+
+    listed = client.get(f"/api/wards/{hub.ward.code}/devices", headers=bearer(hub_token))
+    assert phone["device"]["id"] in [d["id"] for d in listed.json]
+    revoked = client.post(f"/api/devices/{phone['device']['id']}/revoke",
+                          headers=bearer(hub_token))
+    assert revoked.status_code == 200 and revoked.json["revoked_at"]
+
+    after = client.get("/api/auth/me", headers=bearer(phone["token"]))
+    assert after.status_code == 401
+    assert after.json["error"]["code"] == "device_revoked"
+
+
+def test_hub_staff_cannot_revoke_a_device_of_another_ward(client, create_user, other_ward):
+    hub = create_user("hub_staff")
+    stranger = create_user("volunteer", ward=other_ward)
+    phone = login(client, stranger).json
+    response = client.post(f"/api/devices/{phone['device']['id']}/revoke",
+                           headers=bearer(login(client, hub).json["token"]))
+    assert response.status_code == 403
+    assert db.session.get(Device, phone["device"]["id"]).revoked_at is None
+
+
+def test_logout_ends_this_device_only(client, create_user):
+    user = create_user("volunteer")
+    one, two = login(client, user).json["token"], login(client, user).json["token"]
+    assert client.post("/api/auth/logout", headers=bearer(one)).status_code == 204
+    assert client.get("/api/auth/me", headers=bearer(one)).status_code == 401
+    assert client.get("/api/auth/me", headers=bearer(two)).status_code == 200
+
+
+def test_expired_sign_in_is_refused_with_its_own_code(client, create_user):
+    token = login(client, create_user("volunteer")).json["token"]
+    db.session.scalars(sa.select(Device)).one().expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    response = client.get("/api/auth/me", headers=bearer(token))
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "session_expired"
+
+
+def test_change_password_signs_out_my_other_devices(client, create_user):
+    user = create_user("volunteer")
+    here, elsewhere = login(client, user).json["token"], login(client, user).json["token"]
+    wrong = client.post("/api/auth/password", headers=bearer(here),
+                        json={"current_password": "nope", "new_password": "a new long password"})
+    assert wrong.status_code == 422 and "current_password" in wrong.json["error"]["fields"]
+    ok = client.post("/api/auth/password", headers=bearer(here),
+                     json={"current_password": PASSWORD, "new_password": "a new long password"})
+    assert ok.status_code == 204
+    assert client.get("/api/auth/me", headers=bearer(here)).status_code == 200
+    assert client.get("/api/auth/me", headers=bearer(elsewhere)).status_code == 401
+    assert login(client, user, password="a new long password").status_code == 201
+
+
+class TestPairing:
+    def start(self, client, hub, target):
+        token = login(client, hub).json["token"]
+        return client.post("/api/pairings", json={"user_id": target.id}, headers=bearer(token))
+
+    def test_pairing_code_signs_the_new_phone_in_as_the_named_supporter(self, client,
+                                                                        create_user):
+        hub, volunteer = create_user("hub_staff"), create_user("volunteer")
+        started = self.start(client, hub, volunteer)
+        assert started.status_code == 201
+        code = started.json["code"]
+        assert started.json["pair_url"].endswith(f"#pair={code}")
+        assert started.json["qr_svg"].lstrip().startswith("<?xml")
+        paired = client.post("/api/auth/pair", json={"code": code, "device_name": "new phone"})
+        assert paired.status_code == 201
+        assert paired.json["user"]["id"] == volunteer.id
+        me = client.get("/api/auth/me", headers=bearer(paired.json["token"]))
+        assert me.json["login"] == volunteer.login
+
+    def test_a_pairing_code_works_once(self, client, create_user):
+        hub, volunteer = create_user("hub_staff"), create_user("volunteer")
+        code = self.start(client, hub, volunteer).json["code"]
+        assert client.post("/api/auth/pair", json={"code": code}).status_code == 201
+        again = client.post("/api/auth/pair", json={"code": code})
+        assert again.status_code == 409
+        assert again.json["error"]["code"] == "pairing_used"
+        assert "新しい" in again.json["error"]["message"]
+
+    def test_an_expired_pairing_code_is_refused_with_a_clear_message(self, client,
+                                                                    create_user):
+        hub, volunteer = create_user("hub_staff"), create_user("volunteer")
+        code = self.start(client, hub, volunteer).json["code"]
+        pairing = db.session.scalars(sa.select(PairingCode)).one()
+        assert pairing.expires_at - pairing.created_at == timedelta(minutes=10)
+        pairing.expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+        response = client.post("/api/auth/pair", json={"code": code})
+        assert response.status_code == 422
+        assert response.json["error"]["code"] == "pairing_expired"
+        assert response.json["error"]["fields"] == {"code": ["expired"]}
+        assert db.session.scalar(sa.select(sa.func.count(Device.id))
+                                 .where(Device.user_id == volunteer.id)) == 0
+
+    def test_an_unknown_pairing_code_is_404(self, client):
+        response = client.post("/api/auth/pair", json={"code": "x" * 43})
+        assert response.status_code == 404
+
+    @pytest.mark.parametrize("role", ["volunteer", "site_staff", "ward_officer"])
+    def test_only_hub_staff_and_admins_start_pairing(self, client, create_user, role):
+        actor, volunteer = create_user(role), create_user("volunteer")
+        assert self.start(client, actor, volunteer).status_code == 403
+        assert db.session.scalar(sa.select(sa.func.count(PairingCode.id))) == 0
+
+
+def test_users_created_by_hub_staff_stay_in_their_ward(client, create_user, create_site,
+                                                       other_ward):
+    hub = create_user("hub_staff")
+    mine, theirs = create_site(), create_site(ward=other_ward)
+    token = login(client, hub).json["token"]
+    body = {"login": "newvol", "display_name": "新しい人", "role": "volunteer",
+            "ward_code": hub.ward.code, "password": "long enough pass"}
+    ok = client.post("/api/users", headers=bearer(token), json={**body, "site_ids": [mine.id]})
+    assert ok.status_code == 201 and ok.json["site_ids"] == [mine.id]
+    outside = client.post("/api/users", headers=bearer(token),
+                          json={**body, "login": "other", "site_ids": [theirs.id]})
+    assert outside.status_code == 422 and "site_ids" in outside.json["error"]["fields"]
+    admin = client.post("/api/users", headers=bearer(token),
+                        json={**body, "login": "boss", "role": "admin", "ward_code": None})
+    assert admin.status_code == 403
+    taken = client.post("/api/users", headers=bearer(token), json=body)
+    assert taken.status_code == 409
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 2
