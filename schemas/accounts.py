@@ -47,7 +47,8 @@ class UserSchema(Schema):
 
 class UserCreateSchema(RequestSchema):
     login = fields.String(required=True, validate=validate.Regexp(
-        r"^[A-Za-z0-9._-]{3,80}$", error="英数字と . _ - で 3〜80 文字 / 3-80 letters, digits, . _ -"))
+        r"^[A-Za-z0-9._-]{3,80}$",
+        error="英数字と . _ - で 3〜80 文字 / 3-80 letters, digits, . _ -"))
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=80))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     ward_code = fields.String(load_default=None, allow_none=True)

@@ -4,6 +4,7 @@ import re
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import Blueprint, current_app, jsonify
 
 from schemas.errors import ErrorSchema
@@ -16,8 +17,8 @@ _CONVERTER = re.compile(r"<(?:[a-z_]+:)?([a-z_]+)>")
 _INT_ARGUMENT = re.compile(r"<int:([a-z_]+)>")
 
 
-def _schema_name(schema_cls) -> str:
-    return schema_cls.__name__.removesuffix("Schema")
+def _schema_name(schema) -> str:
+    return resolve_schema_cls(schema).__name__.removesuffix("Schema")
 
 
 def build_spec(app) -> dict:

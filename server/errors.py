@@ -49,8 +49,8 @@ def register(app: Flask) -> None:
     def _validation_error(error: ValidationError):
         db.session.rollback()
         fields = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-        return error_response(422, "invalid", "入力内容を確認してください / Please check the input.",
-                              fields)
+        return error_response(
+            422, "invalid", "入力内容を確認してください / Please check the input.", fields)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

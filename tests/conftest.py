@@ -73,6 +73,21 @@ def _truncate_all() -> None:
     db.session.commit()
 
 
+@pytest.fixture
+def empty_database_url(engine_name, request, tmp_path):
+    """The URL of an empty database (no tables) of the engine under test."""
+    if engine_name == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    url = request.getfixturevalue("postgres_url")
+    fresh = sa.make_url(url).set(database="tsunagu_empty")
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text("DROP DATABASE IF EXISTS tsunagu_empty WITH (FORCE)"))
+        conn.execute(sa.text("CREATE DATABASE tsunagu_empty"))
+    admin.dispose()
+    return fresh.render_as_string(hide_password=False)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine_name(request):
     return request.param

@@ -11,7 +11,6 @@ from ..extensions import db
 from ..timeutil import utcnow
 
 
-
 class User(db.Model):
     __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role"),)
 

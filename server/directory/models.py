@@ -16,6 +16,7 @@ from sync.vocabulary import (
 from ..extensions import db
 from ..timeutil import utcnow
 
+
 class Ward(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(6), unique=True)

@@ -9,7 +9,6 @@ from alembic import op
 
 from sync.vocabulary import WARDS
 
-
 # revision identifiers, used by Alembic.
 revision = '0001'
 down_revision = None

@@ -1,0 +1,134 @@
+"""The ``tsunagu`` commands: demo, import-sites, export-sites, create-user, backup."""
+
+import csv
+import io
+import sqlite3
+
+import pytest
+import sqlalchemy as sa
+
+from server import create_app
+from server.directory import opendata
+from server.directory.models import Programme, Site
+from server.extensions import db
+from sync.vocabulary import SITE_KINDS
+
+
+@pytest.fixture
+def fresh_app(empty_database_url, tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "t",
+                      "INSTANCE_PATH": str(tmp_path), "TESTING": True})
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_demo_builds_a_ward_with_all_six_kinds_once(fresh_app):
+    runner = fresh_app.test_cli_runner()
+    first = runner.invoke(args=["demo", "--no-serve"])
+    assert first.exit_code == 0, first.output
+    assert "demo data created" in first.output
+    assert "volunteer" in first.output and "demo-volunteer-pass" in first.output
+    client = fresh_app.test_client()
+    sites = client.get("/api/wards/14199/sites").json
+    assert len(sites) >= 60
+    assert {s["kind"] for s in sites} == set(SITE_KINDS)
+    events = client.get("/api/wards/14199/events").json
+    assert len(events) > 100
+    with fresh_app.app_context():
+        programmes = db.session.scalar(sa.select(sa.func.count(Programme.id)))
+    second = runner.invoke(args=["demo", "--no-serve"])
+    assert second.exit_code == 0 and "already there" in second.output
+    with fresh_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Programme.id))) == programmes
+    login = client.post("/api/auth/login", json={"login": "hub", "password": "demo-hub-pass"})
+    assert login.status_code == 201 and login.json["user"]["role"] == "hub_staff"
+
+
+def make_csv(rows: list[dict], encoding: str) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=opendata.COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: row.get(c, "") for c in opendata.COLUMNS})
+    return buffer.getvalue().encode(encoding)
+
+
+def site_row(number: str, **overrides) -> dict:
+    return {"都道府県コード又は市区町村コード": "141011", "NO": number, "都道府県名": "神奈川県",
+            "市区町村名": "横浜市鶴見区", "名称": f"テストサロン{number}", "種別": "子育てサロン",
+            "住所": "横浜市鶴見区テスト町1-1", "緯度": "35.51", "経度": "139.68",
+            "利用可能曜日": "月～金", "開始時間": "９：３０", "終了時間": "12:00", **overrides}
+
+
+def test_import_reports_bad_rows_by_line_and_imports_the_rest_once(runner, app, tmp_path):
+    rows = [site_row("1"), site_row("2", 緯度="北のほう"), site_row("3", 種別="子育て何か")]
+    path = tmp_path / "sites.csv"
+    path.write_bytes(make_csv(rows, "cp932"))
+    result = runner.invoke(args=["import-sites", str(path)])
+    assert result.exit_code == 1
+    assert "imported 1 rows (1 new, 0 updated)" in result.output
+    assert "line 3 [緯度]" in result.output
+    assert "line 4 [種別]" in result.output and "子育て何か" in result.output
+    site = db.session.scalars(sa.select(Site)).one()
+    assert (site.kind, site.open_weekdays, site.opens_at.isoformat()) == ("salon", "01234",
+                                                                        "09:30:00")
+    assert site.ward.code == "14101" and site.schedule_kind == "permanent"
+
+    again = runner.invoke(args=["import-sites", str(path)])
+    assert "imported 1 rows (0 new, 1 updated)" in again.output
+    assert db.session.scalar(sa.select(sa.func.count(Site.id))) == 1
+
+
+def test_import_of_utf8_with_bom_and_an_admin_mapping(runner, app, tmp_path):
+    path = tmp_path / "sites.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + make_csv([site_row("9", 種別="子育て支援センター")],
+                                                "utf-8"))
+    assert runner.invoke(args=["import-sites", str(path)]).exit_code == 1
+    assert runner.invoke(args=["map-kind", "子育て支援センター", "hub"]).exit_code == 0
+    result = runner.invoke(args=["import-sites", str(path)])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalars(sa.select(Site)).one().kind == "hub"
+
+
+def test_export_writes_what_import_reads(runner, app, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_bytes(make_csv([site_row("1"), site_row("2", 利用可能曜日="火水木金土")],
+                                "utf-8"))
+    runner.invoke(args=["import-sites", str(source)])
+    exported = tmp_path / "out.csv"
+    assert runner.invoke(args=["export-sites", "-o", str(exported)]).exit_code == 0
+    assert exported.read_bytes().startswith(b"\xef\xbb\xbf")
+    original = opendata.parse_sites(source.read_bytes(), opendata.DEFAULT_KIND_MAPPING)
+    again = opendata.parse_sites(exported.read_bytes(), opendata.DEFAULT_KIND_MAPPING)
+    assert again.problems == [] and again.rows == original.rows
+
+
+def test_create_user_from_the_command_line(runner, app):
+    result = runner.invoke(args=["create-user", "--login", "chief", "--name", "管理者",
+                                 "--role", "admin", "--password", "a long admin pass"])
+    assert result.exit_code == 0, result.output
+    refused = runner.invoke(args=["create-user", "--login", "vol", "--name", "x",
+                                  "--role", "volunteer", "--password", "a long admin pass"])
+    assert refused.exit_code != 0 and "ward" in refused.output
+
+
+def test_backup_of_a_running_sqlite_database_is_a_consistent_copy(tmp_path):
+    live = tmp_path / "live.sqlite3"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{live}", "SECRET_KEY": "t",
+                      "INSTANCE_PATH": str(tmp_path)})
+    with app.app_context():
+        db.create_all()
+        from server.directory.reference import ensure_wards
+
+        ensure_wards()
+        # A reader holds a connection open, as a running server would.
+        with db.engine.connect() as held:
+            held.execute(sa.text("SELECT 1"))
+            result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "copy.db")])
+        db.engine.dispose()
+    assert result.exit_code == 0, result.output
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert copy.execute("SELECT count(*) FROM ward").fetchone() == (18,)
+    copy.close()
