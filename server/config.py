@@ -18,7 +18,6 @@ ENV_SETTINGS = {
     "TSUNAGU_RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
     "TSUNAGU_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", str),
     "TSUNAGU_SCHEDULER": ("SCHEDULER_ENABLED", lambda v: v.lower() in {"1", "true", "yes", "on"}),
-    "TSUNAGU_KIND_MAPPING_FILE": ("KIND_MAPPING_FILE", str),
 }
 
 DEFAULTS = {
@@ -30,7 +29,6 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
     "SCHEDULER_ENABLED": False,
-    "KIND_MAPPING_FILE": None,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "JSON_SORT_KEYS": False,
 }

@@ -31,6 +31,12 @@ def skip_or_fail(reason: str):
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session")
+def require():
+    """The ``skip_or_fail`` function, for conftest files in sub-folders."""
+    return skip_or_fail
+
+
 @functools.cache
 def _postgres_url() -> str | None:
     """Create a fresh database for this test run; None when PostgreSQL cannot be reached."""

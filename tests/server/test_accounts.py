@@ -180,3 +180,20 @@ def test_users_created_by_hub_staff_stay_in_their_ward(client, create_user, crea
     taken = client.post("/api/users", headers=bearer(token), json=body)
     assert taken.status_code == 409
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 2
+
+
+def test_guessing_passwords_is_rate_limited(tmp_path):
+    from server import create_app
+
+    limited = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                          "SECRET_KEY": "t", "INSTANCE_PATH": str(tmp_path),
+                          "LOGIN_RATE_LIMIT": "3 per minute"})
+    with limited.app_context():
+        db.create_all()
+        client = limited.test_client()
+        answers = [client.post("/api/auth/login", json={"login": "x", "password": "guess"})
+                   for _ in range(5)]
+        db.engine.dispose()
+    assert [a.status_code for a in answers] == [401, 401, 401, 429, 429]
+    assert answers[-1].json["error"]["code"] == "rate_limited"
+    assert "Retry-After" in answers[-1].headers

@@ -1,0 +1,133 @@
+"""Real Chromium (Debian's package) driven by Playwright against a live Tsunagu server.
+
+Never ``playwright install``: the launch options point at /usr/bin/chromium.
+"""
+
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from server import create_app
+from server.accounts.auth import hash_password
+from server.accounts.models import Membership, User
+from server.directory.models import Site, Ward
+from server.directory.reference import ensure_wards
+from server.extensions import db
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    # Without this Chromium still looks up Google hosts in the background.
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
+]
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 360, "height": 740}
+PASSWORD = "correct horse battery"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args, require):
+    if not Path(CHROMIUM).exists():
+        require("Chromium is not installed (apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": PHONE, "locale": "ja-JP"}
+
+
+class LiveServer:
+    """The app on a thread. ``stop`` also closes kept-alive sockets, so it really stops."""
+
+    def __init__(self, app):
+        self.app = app
+        self.port = 0
+        self._server = None
+
+    def start(self):
+        server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        server.open_sockets = set()
+        get_request, shutdown_request = server.get_request, server.shutdown_request
+
+        def tracked_get():
+            sock, address = get_request()
+            server.open_sockets.add(sock)
+            return sock, address
+
+        def tracked_shutdown(sock):
+            server.open_sockets.discard(sock)
+            shutdown_request(sock)
+
+        server.get_request, server.shutdown_request = tracked_get, tracked_shutdown
+        self._server = server
+        self.port = server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+        for sock in list(self._server.open_sockets):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._thread.join()
+        self._server = None
+
+
+@pytest.fixture
+def live(tmp_path):
+    """A server on a fresh SQLite file with one ward, a hub worker and a volunteer."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite3'}",
+                      "SECRET_KEY": "browser-test", "INSTANCE_PATH": str(tmp_path),
+                      "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        db.create_all()
+        ensure_wards()
+        ward = db.session.query(Ward).filter_by(code="14101").one()
+        salon = Site(source_key="t:1", ward_id=ward.id, kind="salon", source_type="子育てサロン",
+                     schedule_kind="periodic", municipality_code="14101", number="1",
+                     prefecture="神奈川県", municipality="横浜市鶴見区", name="ひだまりサロン",
+                     open_weekdays="1")
+        db.session.add(salon)
+        db.session.flush()
+        hashed = hash_password(PASSWORD)
+        db.session.add_all([
+            User(login="hub", display_name="はやし", role="hub_staff", ward_id=ward.id,
+                 password_hash=hashed),
+            User(login="yamada", display_name="やまだ", role="volunteer", ward_id=ward.id,
+                 password_hash=hashed, memberships=[Membership(site_id=salon.id)]),
+        ])
+        db.session.commit()
+    server = LiveServer(app)
+    server.start()
+    yield server
+    server.stop()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def axe_violations():
+    """Run axe-core on the page; returns the serious and critical violations."""
+
+    def run(page) -> list[dict]:
+        # Evaluated through the DevTools protocol, which the page's strict CSP (rightly)
+        # does not cover; a <script> tag would be blocked by it.
+        page.evaluate(AXE.read_text() + "\n;undefined")
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        return [{"id": v["id"], "impact": v["impact"],
+                 "nodes": [n["target"] for n in v["nodes"]]}
+                for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+    return run
