@@ -187,7 +187,9 @@ def test_guessing_passwords_is_rate_limited(tmp_path):
 
     limited = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
                           "SECRET_KEY": "t", "INSTANCE_PATH": str(tmp_path),
-                          "LOGIN_RATE_LIMIT": "3 per minute"})
+                          "LOGIN_RATE_LIMIT": "3 per minute",
+                          # The limiter object is shared by every app of this process.
+                          "RATELIMIT_ENABLED": True})
     with limited.app_context():
         db.create_all()
         client = limited.test_client()
