@@ -154,5 +154,8 @@ def backup(path: Path) -> None:
     """Write a consistent copy of the database to PATH while the server keeps running."""
     from .backup import backup_database
 
-    backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    try:
+        backup_database(current_app.config["SQLALCHEMY_DATABASE_URI"], path)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"backup written to {path}")

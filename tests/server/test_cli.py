@@ -132,3 +132,21 @@ def test_backup_of_a_running_sqlite_database_is_a_consistent_copy(tmp_path):
     assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert copy.execute("SELECT count(*) FROM ward").fetchone() == (18,)
     copy.close()
+
+
+@pytest.mark.postgres
+def test_backup_of_postgresql_is_a_restorable_dump(_postgres_schema, tmp_path, require):
+    import shutil
+    import subprocess
+
+    if shutil.which("pg_restore") is None:
+        require("pg_restore is not installed")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _postgres_schema, "SECRET_KEY": "t",
+                      "INSTANCE_PATH": str(tmp_path)})
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "pg.dump")])
+        db.engine.dispose()
+    assert result.exit_code == 0, result.output
+    listing = subprocess.run(["pg_restore", "--list", str(tmp_path / "pg.dump")],
+                             capture_output=True, text=True, check=True).stdout
+    assert "TABLE public ward" in listing or "TABLE DATA public ward" in listing
