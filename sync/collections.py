@@ -1,0 +1,399 @@
+"""Every synced collection, declared once: its fields, their kinds and valid values.
+
+The kind of a field decides its merge rule (see ``merge``); the checks here decide which
+ops are rejected, with which reason. Checks look only at the op, never at stored state,
+so whether an op is valid does not depend on the order ops arrive in.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from .protocol import Reason
+from .vocabulary import CONSULTATION_TOPICS, CONTACT_ROLES, FEATURE_TAGS, PROGRAMME_THEMES
+
+MAX_COUNT = 100_000
+"""No session sees more visitors; a bigger number is a typing or client error."""
+
+Check = Callable[[Any], "str | None"]
+"""Returns what is wrong with a value, or ``None`` if it is fine."""
+
+Problem = tuple[Reason, str]
+
+
+class Kind(StrEnum):
+    COUNTER = "counter"
+    REGISTER = "register"
+    SET = "set"
+    STATUS = "status"
+
+
+# --- value checks -------------------------------------------------------------------
+
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+_SLOT = re.compile(r"[a-z0-9_-]{1,16}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TIME = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
+RECORD_ID = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
+"""Record ids never contain ``/``, so a conflict id can name its record."""
+
+
+def text(max_length: int) -> Check:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, str):
+            return "must be text"
+        if len(value) > max_length:
+            return f"must be at most {max_length} characters"
+        return None
+
+    return check
+
+
+def identifier(value: Any) -> str | None:
+    if not isinstance(value, str) or _IDENTIFIER.fullmatch(value) is None:
+        return "must be an id of 1–64 letters, digits, '_', '.' or '-'"
+    return None
+
+
+def session_slot(value: Any) -> str | None:
+    if not isinstance(value, str) or _SLOT.fullmatch(value) is None:
+        return "must be a session slot such as 'am', 'pm' or '1'"
+    return None
+
+
+def iso_date(value: Any) -> str | None:
+    if not isinstance(value, str) or _DATE.fullmatch(value) is None:
+        return "must be a date YYYY-MM-DD"
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return "must be a real calendar date"
+    return None
+
+
+def clock_time(value: Any) -> str | None:
+    if not isinstance(value, str) or _TIME.fullmatch(value) is None:
+        return "must be a time HH:MM"
+    return None
+
+
+def integer(low: int, high: int) -> Check:
+    def check(value: Any) -> str | None:
+        if type(value) is not int or not low <= value <= high:
+            return f"must be a whole number from {low} to {high}"
+        return None
+
+    return check
+
+
+def boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def one_of(values: Iterable[str]) -> Check:
+    allowed = frozenset(values)
+
+    def check(value: Any) -> str | None:
+        if not isinstance(value, str) or value not in allowed:
+            return f"must be one of {', '.join(sorted(allowed))}"
+        return None
+
+    return check
+
+
+# --- field kinds ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lattice:
+    """States in a chain, lowest first; the join of two states is the higher one.
+
+    A chain is the simplest lattice with a deterministic join: it is commutative,
+    associative and idempotent, so replicas agree whatever order they merge in.
+    """
+
+    order: tuple[str, ...]
+
+    def rank(self, state: str) -> int:
+        return self.order.index(state)
+
+    def join(self, a: str | None, b: str | None) -> str | None:
+        if a is None or b is None:
+            return b if a is None else a
+        return a if self.rank(a) >= self.rank(b) else b
+
+
+CARD_STATUS = Lattice(("issued", "opened", "expired", "cancelled", "arrived"))
+"""issued → opened → arrived, with expired and cancelled as terminal states.
+
+- ``arrived`` beats everything: the family did reach the site, whatever a timer or a
+  change of plan said meanwhile, and that is the fact worth keeping.
+- ``expired`` and ``cancelled`` beat ``issued`` and ``opened``: a card that ended
+  does not come back because a phone opened it late.
+- ``cancelled`` beats ``expired``: a person's decision outranks the timer, and the
+  join must pick one of the two the same way everywhere.
+"""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A field's kind and what values it takes.
+
+    For a register, ``check`` judges the value (``None`` clears it when ``nullable``);
+    for a set, each element; counters take whole numbers 0…``MAX_COUNT``; a status
+    takes the states of its ``lattice``.
+    """
+
+    kind: Kind
+    check: Check | None = None
+    lattice: Lattice | None = None
+    nullable: bool = True
+
+    def problem(self, change: Any) -> Problem | None:
+        """What makes ``change`` invalid for this field, or ``None``."""
+        if self.kind is Kind.COUNTER:
+            if type(change) is not int or not 0 <= change <= MAX_COUNT:
+                return Reason.INVALID_VALUE, f"must be a whole number from 0 to {MAX_COUNT}"
+            return None
+        if self.kind is Kind.STATUS:
+            assert self.lattice is not None
+            if not isinstance(change, str) or change not in self.lattice.order:
+                return Reason.INVALID_STATUS, f"must be one of {', '.join(self.lattice.order)}"
+            return None
+        if self.kind is Kind.SET:
+            return self._set_problem(change)
+        if change is None:
+            return None if self.nullable else (Reason.INVALID_VALUE, "may not be cleared")
+        message = self.check(change) if self.check else None
+        return None if message is None else (Reason.INVALID_VALUE, message)
+
+    def _set_problem(self, change: Any) -> Problem | None:
+        shape = "must be {\"add\": [...], \"remove\": [...]}"
+        if not isinstance(change, Mapping) or not change.keys() <= {"add", "remove"}:
+            return Reason.INVALID_VALUE, shape
+        parts = [change.get("add", []), change.get("remove", [])]
+        if not all(isinstance(part, list) for part in parts):
+            return Reason.INVALID_VALUE, shape
+        for element in parts[0] + parts[1]:
+            message = self.check(element) if self.check else None
+            if message is None and not isinstance(element, str):
+                message = "elements must be text"
+            if message is not None:
+                return Reason.INVALID_VALUE, f"element {element!r} {message}"
+        if set(parts[0]) & set(parts[1]):
+            return Reason.INVALID_VALUE, "an element cannot be added and removed by one op"
+        return None
+
+
+def counter() -> FieldSpec:
+    return FieldSpec(Kind.COUNTER)
+
+
+def register(check: Check, *, nullable: bool = True) -> FieldSpec:
+    return FieldSpec(Kind.REGISTER, check, nullable=nullable)
+
+
+def set_of(check: Check) -> FieldSpec:
+    return FieldSpec(Kind.SET, check)
+
+
+def status(lattice: Lattice) -> FieldSpec:
+    return FieldSpec(Kind.STATUS, lattice=lattice)
+
+
+# --- collections ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """A collection: fields, the site it belongs to, and who may read it.
+
+    ``site_field`` names the owning site: writing a record needs that site in scope, and
+    so does moving the record to another site. ``shared_site_field`` names a second site
+    that may also read and write it (a card's target site confirms arrival). A ``public``
+    collection is readable by everyone (the directory). ``identity`` derives fields from
+    the record id for collections whose ids are not random (a session log).
+    """
+
+    name: str
+    fields: Mapping[str, FieldSpec]
+    site_field: str
+    shared_site_field: str | None = None
+    public: bool = False
+    identity: Callable[[str], Mapping[str, Any] | None] | None = field(default=None)
+
+    def initial_data(self, record_id: str) -> dict[str, Any] | None:
+        """Data of a record before any op; ``None`` if ``record_id`` is not valid here."""
+        if RECORD_ID.fullmatch(record_id) is None:
+            return None
+        if self.identity is None:
+            return {}
+        derived = self.identity(record_id)
+        return None if derived is None else dict(derived)
+
+    def sites(self, data: Mapping[str, Any]) -> tuple[str, ...]:
+        """The sites a record with ``data`` belongs to, owner first."""
+        names = (self.site_field, self.shared_site_field)
+        return tuple(dict.fromkeys(data[n] for n in names if n and data.get(n) is not None))
+
+    def problem(self, record_id: str, changes: Mapping[str, Any]) -> Problem | None:
+        """What makes these changes invalid, judged without looking at stored state."""
+        for name, change in changes.items():
+            spec = self.fields.get(name)
+            if spec is None:
+                return Reason.UNKNOWN_FIELD, f"{self.name} has no field {name!r}"
+            found = spec.problem(change)
+            if found is not None:
+                return found[0], f"{name} {found[1]}"
+        derived = self.identity(record_id) if self.identity else None
+        for name, value in (derived or {}).items():
+            if name in changes and changes[name] != value:
+                return Reason.INVALID_VALUE, f"{name} must be {value!r}, as in the record id"
+        return None
+
+
+# Wishes (FEATURE_TAGS) and concerns (CONSULTATION_TOPICS) come from ``vocabulary``, the
+# one list the server, the schemas and sync share (GLOSSARY.md).
+CONSULTATION_ANSWERS = ("answered_on_site", "referred_to_site", "connected_to_ward")
+
+VISITOR_COUNTERS = (
+    "parents",
+    "children_0",
+    "children_1",
+    "children_2",
+    "children_3plus",
+    "expecting_parents",
+    "fathers",
+    "grandparents",
+    "first_time",
+    "in_ward",
+    "out_of_ward",
+)
+
+CONSULTATION_COUNTERS = tuple(
+    f"consultation_{topic}_{answer}"
+    for topic in CONSULTATION_TOPICS
+    for answer in CONSULTATION_ANSWERS
+)
+
+def visit_record_id(site_id: str, session_date: str, session: str) -> str:
+    """The id of the session log of one site, date and session slot.
+
+    Two phones logging the same session offline compute the same id, so their tallies
+    land in one record instead of two. The id is ``"{site_id}:{session_date}:{session}"``
+    (for example ``"kohoku-hiroba:2025-04-08:am"``); none of the parts may contain ``:``,
+    so the id reads back unambiguously. A phone computes it with plain string joining.
+
+    :raise ValueError: a part is not a valid site id, ISO date or session slot.
+    """
+    for name, check, value in (
+        ("site_id", identifier, site_id),
+        ("session_date", iso_date, session_date),
+        ("session", session_slot, session),
+    ):
+        message = check(value)
+        if message is not None:
+            raise ValueError(f"{name} {message}")
+    return f"{site_id}:{session_date}:{session}"
+
+
+def parse_visit_record_id(record_id: str) -> dict[str, str] | None:
+    """``{"site_id", "session_date", "session"}`` from a visit id, or ``None``."""
+    parts = _visit_parts(record_id)
+    return None if parts is None else dict(zip(_VISIT_PARTS, parts, strict=True))
+
+
+_VISIT_PARTS = ("site_id", "session_date", "session")
+
+
+@functools.lru_cache(maxsize=4096)
+def _visit_parts(record_id: str) -> tuple[str, ...] | None:
+    # Cached: a push checks the id of every op, and a batch often repeats one session.
+    parts = tuple(record_id.split(":"))
+    if len(parts) != 3:
+        return None
+    try:
+        visit_record_id(*parts)
+    except ValueError:
+        return None
+    return parts
+
+
+_TEXT_LONG = text(2000)
+
+VISIT = CollectionSpec(
+    name="visit",
+    fields={
+        **{name: counter() for name in VISITOR_COUNTERS + CONSULTATION_COUNTERS},
+        # The 「心配なことがある」 button: a family connected to the ward office on the spot.
+        "connected_to_ward_count": counter(),
+        "needs": set_of(one_of(FEATURE_TAGS)),
+        "on_duty": set_of(identifier),
+        "site_id": register(identifier, nullable=False),
+        "session_date": register(iso_date, nullable=False),
+        "session": register(session_slot, nullable=False),
+        "notes": register(_TEXT_LONG),
+    },
+    site_field="site_id",
+    identity=parse_visit_record_id,
+)
+
+CARD = CollectionSpec(
+    name="card",
+    fields={
+        "status": status(CARD_STATUS),
+        "issuing_site_id": register(identifier, nullable=False),
+        "target_site_id": register(identifier, nullable=False),
+        "programme_id": register(identifier),
+        "planned_date": register(iso_date),
+        "ask_for": register(text(100)),
+        "message": register(text(500)),
+        "wishes": set_of(one_of(FEATURE_TAGS)),
+    },
+    site_field="issuing_site_id",
+    shared_site_field="target_site_id",
+)
+
+OUTREACH = CollectionSpec(
+    name="outreach",
+    fields={
+        "site_id": register(identifier, nullable=False),
+        "visit_date": register(iso_date),
+        "visitor_role": register(one_of(CONTACT_ROLES)),
+        "summary": register(_TEXT_LONG),
+        "activities": set_of(one_of(PROGRAMME_THEMES)),
+    },
+    site_field="site_id",
+)
+
+
+def _directory_fields() -> dict[str, FieldSpec]:
+    return {
+        "site_id": register(identifier, nullable=False),
+        "title": register(text(200)),
+        "theme": register(one_of(PROGRAMME_THEMES)),
+        "rrule": register(text(300)),
+        "one_off_date": register(iso_date),
+        "starts_at": register(clock_time),
+        "ends_at": register(clock_time),
+        "target_age_min_months": register(integer(0, 216)),
+        "target_age_max_months": register(integer(0, 216)),
+        "capacity": register(integer(0, 10_000)),
+        "booking_required": register(boolean),
+        "what_to_bring": register(text(500)),
+        "cancelled_dates": set_of(iso_date),
+    }
+
+
+PROGRAMME = CollectionSpec("programme", _directory_fields(), site_field="site_id", public=True)
+EVENT = CollectionSpec("event", _directory_fields(), site_field="site_id", public=True)
+
+COLLECTIONS: Mapping[str, CollectionSpec] = {
+    spec.name: spec for spec in (VISIT, CARD, OUTREACH, PROGRAMME, EVENT)
+}

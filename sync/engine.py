@@ -1,0 +1,714 @@
+"""The sync engine: apply a pushed batch of ops, answer pulls, settle conflicts and quarantine.
+
+Every function takes the store, the time (``now_ms``), the ids it needs and the caller's
+``Scope`` as arguments, and does nothing else outside memory. A push costs one
+``Store.load_batch`` and one ``Store.write_batch`` whatever its size (repeated only when
+a concurrent writer got there first, see ``StaleBatch``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+from . import hlc as clocks
+from .collections import COLLECTIONS, RECORD_ID, CollectionSpec, Kind, Problem, identifier
+from .errors import (
+    BatchTooLarge,
+    ConflictNotFound,
+    InvalidRequest,
+    OpIdReused,
+    QuarantineClosed,
+    QuarantineNotFound,
+    RejectedOp,
+    StaleBatch,
+    UnknownRecord,
+)
+from .merge import Stamp, apply_op, conflict_write, new_state, open_conflicts
+from .protocol import (
+    DEFAULT_PULL_LIMIT,
+    MAX_BATCH_OPS,
+    MAX_PULL_LIMIT,
+    Op,
+    OpResult,
+    PullPage,
+    PushResult,
+    QuarantineEntry,
+    QuarantineState,
+    Reason,
+    RecordKey,
+    Scope,
+    Status,
+    canonical_json,
+    parse_conflict_id,
+)
+from .store import (
+    Loaded,
+    LogEntry,
+    QuarantineClose,
+    RecordWrite,
+    Store,
+    StoredRecord,
+    WriteBatch,
+)
+
+ATTEMPTS = 5
+"""How often a push is recomputed when concurrent writers keep invalidating it."""
+
+
+# --- public API -------------------------------------------------------------------------------
+
+
+def apply_push(
+    store: Store,
+    ops: Sequence[Op | Mapping[str, Any]],
+    *,
+    now_ms: int,
+    max_drift_ms: int,
+    scope: Scope,
+    server_node: str,
+    max_batch: int = MAX_BATCH_OPS,
+) -> PushResult:
+    """Apply a phone's batch of ops and answer each one, in order.
+
+    Ops may be ``Op`` objects or their wire dicts. Each op is applied, recognised as a
+    duplicate, or rejected; a rejected op is quarantined with its payload and reason and
+    does not stop the others. An op id seen before (in this batch or any earlier one)
+    gets the answer stored the first time, with ``status`` "duplicate" instead of
+    "applied", and changes nothing. Clocks more than ``max_drift_ms`` ahead of
+    ``now_ms`` are clamped. All of it is written in one atomic ``write_batch``.
+
+    :raise BatchTooLarge: more than ``max_batch`` ops; nothing is stored.
+    :raise InvalidRequest: ``now_ms``, ``max_drift_ms`` or ``server_node`` is invalid.
+    :raise StaleBatch: concurrent writers invalidated every attempt; retry later.
+    """
+    if len(ops) > max_batch:
+        raise BatchTooLarge(len(ops), max_batch)
+    _check_clock_arguments(now_ms, max_drift_ms, server_node)
+    incoming = [_read(raw) for raw in ops]
+    keys = {item.op.key for item in incoming if item.op is not None and _loadable(item.op)}
+
+    def plan(loaded: Loaded) -> _Plan:
+        planned = _Plan(loaded, now_ms=now_ms, max_drift_ms=max_drift_ms, scope=scope)
+        for item in incoming:
+            planned.take(item)
+        return planned
+
+    results = _commit(store, [item.op_id for item in incoming], keys, plan)
+    positions = [r.position for r in results if r.position is not None]
+    clocks_seen = [r.hlc for r in results if r.hlc is not None]
+    return PushResult(
+        results=results,
+        cursor=max(positions, default=None),
+        server_hlc=_server_clock(max(clocks_seen, default=None), now_ms, server_node),
+    )
+
+
+def changes_since(
+    store: Store, cursor: int, scope: Scope, limit: int = DEFAULT_PULL_LIMIT
+) -> PullPage:
+    """Records changed after ``cursor`` that ``scope`` may read, oldest first.
+
+    Exclusive: a change at position ``cursor`` is not returned again. ``more`` says that
+    another page waits after the returned ``cursor``.
+
+    :raise InvalidRequest: ``cursor`` < 0, or ``limit`` outside 1…``MAX_PULL_LIMIT``.
+    """
+    if type(cursor) is not int or cursor < 0:
+        raise InvalidRequest("cursor must be a whole number ≥ 0")
+    if type(limit) is not int or not 1 <= limit <= MAX_PULL_LIMIT:
+        raise InvalidRequest(f"limit must be from 1 to {MAX_PULL_LIMIT}")
+    rows = list(store.changes_since(cursor, scope, limit + 1))
+    page = tuple(rows[:limit])
+    return PullPage(page, page[-1].position if page else cursor, len(rows) > limit)
+
+
+class Resolution(StrEnum):
+    KEEP_CURRENT = "keep_current"  # the field keeps the value it shows
+    TAKE_CONFLICT = "take_conflict"  # the field takes the conflict's value
+    WRITE_VALUE = "write_value"  # the field takes a new value
+
+
+def resolve_conflict(
+    store: Store,
+    conflict_id: str,
+    resolution: Resolution,
+    *,
+    value: Any = None,
+    op_id: str,
+    user_id: str,
+    now_ms: int,
+    scope: Scope,
+    server_node: str,
+) -> OpResult:
+    """Settle one conflict with an op through the same merge path as a phone's.
+
+    The op is stamped after every clock the record has merged and has seen its current
+    version, so it wins and creates no new conflict. Retrying with the same ``op_id``
+    returns the first answer.
+
+    :raise ConflictNotFound: no such open conflict.
+    :raise InvalidRequest: an unknown ``resolution``, or bad clock arguments.
+    :raise RejectedOp: the op fails validation (a bad value, a record outside scope);
+        nothing is stored.
+    """
+    _check_clock_arguments(now_ms, 0, server_node)
+    parsed = parse_conflict_id(conflict_id)
+    if parsed is None:
+        raise ConflictNotFound(f"no conflict {conflict_id!r}")
+    key, field, loser = parsed
+    try:
+        resolution = Resolution(resolution)
+    except ValueError:
+        raise InvalidRequest(f"resolution must be one of {[r.value for r in Resolution]}") from None
+
+    def build(loaded: Loaded) -> Op:
+        stored = loaded.records.get(key)
+        state = _decode(stored) if stored is not None else None
+        kept = conflict_write(state, field, loser) if state is not None else None
+        if stored is None or kept is None:
+            raise ConflictNotFound(f"no open conflict {conflict_id!r}")
+        changes = {
+            Resolution.KEEP_CURRENT: {},
+            Resolution.TAKE_CONFLICT: {field: kept["value"]},
+            Resolution.WRITE_VALUE: {field: value},
+        }[resolution]
+        return Op(
+            op_id=op_id,
+            device_id=server_node,
+            user_id=user_id,
+            collection=key.collection,
+            record_id=key.record_id,
+            hlc=_server_clock(state["meta"]["hlc"], now_ms, server_node),
+            base_version=stored.version,
+            changes=changes,
+            resolves=(conflict_id,),
+        )
+
+    return _apply_server_op(store, op_id, key, build, now_ms=now_ms, scope=scope)
+
+
+def restore_record(
+    store: Store,
+    collection: str,
+    record_id: str,
+    *,
+    op_id: str,
+    user_id: str,
+    now_ms: int,
+    scope: Scope,
+    server_node: str,
+) -> OpResult:
+    """Bring a tombstone back with the data it had (and any edits merged since).
+
+    :raise UnknownRecord: the record was never stored.
+    :raise RejectedOp: ``scope`` may not restore, or the record is outside it.
+    """
+    _check_clock_arguments(now_ms, 0, server_node)
+    key = RecordKey(collection, record_id)
+
+    def build(loaded: Loaded) -> Op:
+        stored = loaded.records.get(key)
+        if stored is None:
+            raise UnknownRecord(f"no record {collection}/{record_id}")
+        return Op(
+            op_id=op_id,
+            device_id=server_node,
+            user_id=user_id,
+            collection=collection,
+            record_id=record_id,
+            hlc=_server_clock(_decode(stored)["meta"]["hlc"], now_ms, server_node),
+            base_version=stored.version,
+            restore=True,
+        )
+
+    return _apply_server_op(store, op_id, key, build, now_ms=now_ms, scope=scope)
+
+
+def resubmit_quarantined(
+    store: Store,
+    op_id: str,
+    corrected: Op,
+    *,
+    closed_by: str,
+    now_ms: int,
+    max_drift_ms: int,
+    scope: Scope,
+) -> OpResult:
+    """Apply a corrected version of a quarantined op and close its entry, atomically.
+
+    ``corrected`` needs an op id of its own: the old one stays answered as rejected, so a
+    phone retrying the bad op still gets the same answer. If the corrected op is still
+    invalid nothing is stored and the entry stays open. Retrying a resubmission that
+    went through returns its answer.
+
+    :raise QuarantineNotFound: no entry for ``op_id``.
+    :raise QuarantineClosed: the entry was dismissed or resubmitted as another op.
+    :raise OpIdReused: ``corrected.op_id == op_id``.
+    :raise RejectedOp: the corrected op fails validation too.
+    """
+    entry = store.get_quarantine(op_id)
+    if entry is None:
+        raise QuarantineNotFound(f"no quarantined op {op_id!r}")
+    if corrected.op_id == op_id:
+        raise OpIdReused("a corrected op needs a new op_id")
+    if entry.state is not QuarantineState.OPEN:
+        if entry.resubmitted_op_id == corrected.op_id:
+            first = store.load_batch([corrected.op_id], []).results[corrected.op_id]
+            return _as_duplicate(first)
+        raise QuarantineClosed(f"quarantined op {op_id!r} is already {entry.state}")
+    close = QuarantineClose(
+        op_id=op_id,
+        state=QuarantineState.RESUBMITTED,
+        closed_by=closed_by,
+        closed_ms=now_ms,
+        resubmitted_op_id=corrected.op_id,
+    )
+    _check_clock_arguments(now_ms, max_drift_ms, None)
+    return _apply_server_op(
+        store,
+        corrected.op_id,
+        corrected.key,
+        lambda loaded: corrected,
+        now_ms=now_ms,
+        scope=scope,
+        max_drift_ms=max_drift_ms,
+        closes=(close,),
+    )
+
+
+def dismiss_quarantined(
+    store: Store, op_id: str, *, note: str, closed_by: str, now_ms: int
+) -> QuarantineEntry:
+    """Close a quarantined op without applying it, saying why.
+
+    :raise InvalidRequest: ``note`` is empty.
+    :raise QuarantineNotFound: no entry for ``op_id``.
+    :raise QuarantineClosed: the entry is already closed.
+    """
+    if not isinstance(note, str) or not note.strip():
+        raise InvalidRequest("dismissing a quarantined op needs a reason")
+    entry = store.get_quarantine(op_id)
+    if entry is None:
+        raise QuarantineNotFound(f"no quarantined op {op_id!r}")
+    if entry.state is not QuarantineState.OPEN:
+        raise QuarantineClosed(f"quarantined op {op_id!r} is already {entry.state}")
+    close = QuarantineClose(op_id, QuarantineState.DISMISSED, closed_by, now_ms, note=note)
+    try:
+        store.write_batch(WriteBatch(closes=(close,)))
+    except StaleBatch:
+        raise QuarantineClosed(f"quarantined op {op_id!r} was closed meanwhile") from None
+    return replace(
+        entry, state=close.state, closed_by=closed_by, closed_ms=now_ms, note=note
+    )
+
+
+# --- reading incoming ops -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Incoming:
+    op: Op | None
+    op_id: str  # the op-log key: the op's own id, or one derived from a payload without one
+    raw: Any  # as received
+    problem: Problem | None
+
+    @property
+    def payload(self) -> Any:
+        """The op as received, JSON-ready, for the quarantine."""
+        return _op_payload(self.raw) if isinstance(self.raw, Op) else self.raw
+
+
+def _read(raw: Op | Mapping[str, Any] | Any) -> _Incoming:
+    if isinstance(raw, Op):
+        op, problem = raw, None
+    elif isinstance(raw, Mapping):
+        try:
+            op, problem = Op.from_dict(raw), None
+        except ValueError as error:
+            op, problem = None, (Reason.MALFORMED, str(error))
+    else:
+        op, problem = None, (Reason.MALFORMED, "an op is a JSON object")
+    if op is not None:
+        problem = _envelope_problem(op)
+    claimed = op.op_id if op is not None else _claimed_op_id(raw)
+    if _is_uuid(claimed):
+        return _Incoming(op, claimed, raw, problem)
+    unnamed = _Incoming(op, "", raw, problem)
+    return replace(unnamed, op_id=_derived_op_id(unnamed.payload))
+
+
+def _op_payload(op: Op) -> Any:
+    try:
+        return op.to_dict()
+    except (TypeError, ValueError):  # an Op built in code with a non-mapping ``changes``
+        return {"unreadable_op": repr(op)}
+
+
+def _claimed_op_id(raw: Any) -> Any:
+    return raw.get("op_id") if isinstance(raw, Mapping) else None
+
+
+def _derived_op_id(payload: Any) -> str:
+    # An op without a usable id still needs one answer and one quarantine entry, also
+    # when it is sent again: a digest of its content names it the same way every time.
+    try:
+        text = json.dumps(payload, sort_keys=True, default=repr)
+    except (TypeError, ValueError):
+        text = repr(payload)
+    return "malformed-" + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _is_uuid(value: Any) -> bool:
+    """A UUID in its canonical text form (what ``str(uuid.UUID(...))`` gives)."""
+    return isinstance(value, str) and _UUID.fullmatch(value) is not None
+
+
+def _envelope_problem(op: Op) -> Problem | None:
+    """What is wrong with an op on its own, without looking at stored state."""
+    if not _is_uuid(op.op_id):
+        return Reason.MALFORMED, "op_id must be a UUID in canonical lowercase form"
+    for name in ("device_id", "user_id"):
+        message = identifier(getattr(op, name))
+        if message is not None:
+            return Reason.MALFORMED, f"{name} {message}"
+    try:
+        clocks.parse(op.hlc)
+    except ValueError:
+        return Reason.MALFORMED, "hlc must read like 001733000000000:000000:node"
+    if op.base_version is not None and (type(op.base_version) is not int or op.base_version < 0):
+        return Reason.MALFORMED, "base_version must be null or an integer ≥ 0"
+    if not isinstance(op.changes, Mapping) or not all(isinstance(k, str) for k in op.changes):
+        return Reason.MALFORMED, "changes must be an object"
+    if op.delete and op.restore:
+        return Reason.MALFORMED, "an op cannot both delete and restore"
+    if (op.delete or op.restore) and op.changes:
+        return Reason.MALFORMED, "a delete or restore carries no changes"
+    if not (op.changes or op.delete or op.restore or op.resolves):
+        return Reason.MALFORMED, "the op changes nothing"
+    if not isinstance(op.collection, str) or not isinstance(op.record_id, str):
+        return Reason.MALFORMED, "collection and record_id must be strings"
+    spec = COLLECTIONS.get(op.collection)
+    if spec is None:
+        return Reason.UNKNOWN_COLLECTION, f"there is no collection {op.collection!r}"
+    if spec.initial_data(op.record_id) is None:
+        return Reason.MALFORMED, f"{op.record_id!r} is not a valid {op.collection} record id"
+    for settled in op.resolves:
+        parsed = parse_conflict_id(settled)
+        field = spec.fields.get(parsed[1]) if parsed is not None else None
+        if parsed is None or parsed[0] != op.key or field is None or field.kind != Kind.REGISTER:
+            return Reason.MALFORMED, f"{settled!r} is not a conflict of this record"
+    return spec.problem(op.record_id, op.changes)
+
+
+def _loadable(op: Op) -> bool:
+    return (
+        isinstance(op.collection, str)
+        and op.collection in COLLECTIONS
+        and isinstance(op.record_id, str)
+        and RECORD_ID.fullmatch(op.record_id) is not None
+    )
+
+
+def _scope_problem(
+    op: Op, spec: CollectionSpec, data: Mapping[str, Any], scope: Scope
+) -> Problem | None:
+    if op.restore and not scope.may_restore:
+        return Reason.OUT_OF_SCOPE, "only hub staff may restore a deleted record"
+    sites = spec.sites(data)
+    # A record no op has given a site yet is writable: its id is known only to the
+    # device that created it, and rejecting would make the outcome depend on which of
+    # that device's ops arrived first.
+    if sites and not any(scope.covers(site) for site in sites):
+        return Reason.OUT_OF_SCOPE, f"{op.collection} {op.record_id} belongs to {sites[0]}"
+    owner = op.changes.get(spec.site_field)
+    if owner is not None and not scope.covers(owner):
+        return Reason.OUT_OF_SCOPE, f"{spec.site_field} {owner} is not one of your sites"
+    return None
+
+
+# --- planning a batch (pure) ----------------------------------------------------------------
+
+
+@dataclass
+class _Record:
+    spec: CollectionSpec
+    state: dict[str, Any]
+    expected_version: int | None
+    touched: bool = False
+
+
+@dataclass(frozen=True)
+class _Answer:
+    result: OpResult
+    record: RecordKey | None = None  # the position of this record's write goes in the result
+    again: int | None = None  # an op id repeated in this batch: the answer at this index
+
+
+class _Plan:
+    """Merges a batch in memory against what ``load_batch`` returned; no I/O."""
+
+    def __init__(
+        self,
+        loaded: Loaded,
+        *,
+        now_ms: int,
+        max_drift_ms: int | None,
+        scope: Scope,
+        quarantine: bool = True,
+        closes: tuple[QuarantineClose, ...] = (),
+    ) -> None:
+        self._loaded = loaded
+        self._now_ms = now_ms
+        self._max_drift_ms = max_drift_ms
+        self._scope = scope
+        self._quarantine = quarantine
+        self._closes = closes
+        self._records: dict[RecordKey, _Record] = {}
+        self._first_answer: dict[str, int] = {}
+        self._answers: list[_Answer] = []
+        self._log: list[LogEntry] = []
+        self._quarantined: list[QuarantineEntry] = []
+
+    def take(self, item: _Incoming) -> OpResult:
+        """Plan one op; returns its answer (position not yet known)."""
+        stored = self._loaded.results.get(item.op_id)
+        if stored is not None:
+            return self._answer(_Answer(_as_duplicate(stored)))
+        if item.op_id in self._first_answer:
+            first = self._first_answer[item.op_id]
+            return self._answer(_Answer(_as_duplicate(self._answers[first].result), again=first))
+        self._first_answer[item.op_id] = len(self._answers)
+        op, problem = item.op, item.problem
+        record = None
+        if op is not None and problem is None:
+            record = self._record(op.key)
+            assert record is not None  # the envelope check accepted the record id
+            problem = _scope_problem(op, record.spec, record.state["data"], self._scope)
+        if problem is not None:
+            return self._reject(item, problem)
+        assert op is not None and record is not None
+        return self._apply(op, record)
+
+    def _apply(self, op: Op, record: _Record) -> OpResult:
+        clock = clocks.parse(op.hlc)
+        clamped = False
+        if self._max_drift_ms is not None:
+            clock, clamped = clocks.clamp(clock, self._now_ms, self._max_drift_ms)
+        stamp = Stamp(
+            op_id=op.op_id,
+            device_id=op.device_id,
+            user_id=op.user_id,
+            hlc=clock.format(),
+            version=record.state["version"] + 1,
+            base_version=op.base_version,
+        )
+        applied = apply_op(record.state, op, stamp, record.spec)
+        record.state = applied.state
+        record.touched = True
+        result = OpResult(
+            op_id=op.op_id,
+            status=Status.APPLIED,
+            version=stamp.version,
+            conflicts=applied.conflicts,
+            clamped=clamped,
+            hlc=stamp.hlc,
+        )
+        self._log.append(LogEntry(op.op_id, op.key, result))
+        return self._answer(_Answer(result, record=op.key))
+
+    def _reject(self, item: _Incoming, problem: Problem) -> OpResult:
+        reason, message = problem
+        result = OpResult(item.op_id, Status.REJECTED, reason=reason, message=message)
+        self._log.append(LogEntry(item.op_id, None, result))
+        payload = item.payload
+        self._quarantined.append(
+            QuarantineEntry(
+                op_id=item.op_id,
+                payload=payload,
+                reason=reason,
+                message=message,
+                user_id=_text_or_none(payload, "user_id"),
+                device_id=_text_or_none(payload, "device_id"),
+                site_id=self._aimed_site(item.op),
+                received_ms=self._now_ms,
+            )
+        )
+        return self._answer(_Answer(result))
+
+    def _answer(self, answer: _Answer) -> OpResult:
+        self._answers.append(answer)
+        return answer.result
+
+    def _record(self, key: RecordKey) -> _Record | None:
+        if key in self._records:
+            return self._records[key]
+        spec = COLLECTIONS[key.collection]
+        stored = self._loaded.records.get(key)
+        if stored is not None:
+            record = _Record(spec, _decode(stored), stored.version)
+        else:
+            state = new_state(spec, key.record_id)
+            if state is None:
+                return None
+            record = _Record(spec, state, None)
+        self._records[key] = record
+        return record
+
+    def _aimed_site(self, op: Op | None) -> str | None:
+        if op is None or not _loadable(op):
+            return None
+        spec = COLLECTIONS[op.collection]
+        named = op.changes.get(spec.site_field) if isinstance(op.changes, Mapping) else None
+        if isinstance(named, str):
+            return named
+        record = self._record(op.key)
+        owner = record.state["data"].get(spec.site_field) if record is not None else None
+        return owner if isinstance(owner, str) else None
+
+    @property
+    def rejection(self) -> OpResult | None:
+        return next((a.result for a in self._answers if a.result.status is Status.REJECTED), None)
+
+    def batch(self) -> WriteBatch:
+        writes = tuple(
+            RecordWrite(
+                key=key,
+                expected_version=record.expected_version,
+                version=record.state["version"],
+                deleted=record.state["deleted"],
+                public=record.spec.public,
+                sites=record.spec.sites(record.state["data"]),
+                data_json=canonical_json(record.state["data"]),
+                meta_json=canonical_json(record.state["meta"]),
+                conflicts=tuple(open_conflicts(record.spec, key, record.state)),
+            )
+            for key, record in self._records.items()
+            if record.touched
+        )
+        return WriteBatch(
+            records=writes,
+            log=tuple(self._log),
+            quarantine=tuple(self._quarantined) if self._quarantine else (),
+            closes=self._closes,
+        )
+
+    def finish(self, positions: Mapping[RecordKey, int]) -> tuple[OpResult, ...]:
+        final: list[OpResult] = []
+        for answer in self._answers:
+            if answer.again is not None:
+                final.append(_as_duplicate(final[answer.again]))
+            elif answer.record is not None:
+                final.append(replace(answer.result, position=positions[answer.record]))
+            else:
+                final.append(answer.result)
+        return tuple(final)
+
+
+def _commit(
+    store: Store,
+    op_ids: Sequence[str],
+    keys: set[RecordKey],
+    plan: Callable[[Loaded], _Plan],
+    *,
+    check: Callable[[_Plan], None] | None = None,
+) -> tuple[OpResult, ...]:
+    """Load, plan, write; again from the start when a concurrent writer got there first."""
+    for attempt in range(ATTEMPTS):
+        planned = plan(store.load_batch(op_ids, keys))
+        if check is not None:
+            check(planned)
+        batch = planned.batch()
+        if batch.is_empty():
+            return planned.finish({})
+        try:
+            positions = store.write_batch(batch)
+        except StaleBatch:
+            if attempt == ATTEMPTS - 1:
+                raise
+            continue
+        return planned.finish(positions)
+    raise AssertionError("unreachable")
+
+
+def _apply_server_op(
+    store: Store,
+    op_id: str,
+    key: RecordKey,
+    build: Callable[[Loaded], Op],
+    *,
+    now_ms: int,
+    scope: Scope,
+    max_drift_ms: int | None = None,
+    closes: tuple[QuarantineClose, ...] = (),
+) -> OpResult:
+    """Apply one op built on the server; a rejection raises instead of quarantining."""
+
+    def plan(loaded: Loaded) -> _Plan:
+        planned = _Plan(
+            loaded,
+            now_ms=now_ms,
+            max_drift_ms=max_drift_ms,
+            scope=scope,
+            quarantine=False,
+            closes=closes,
+        )
+        stored = loaded.results.get(op_id)
+        planned.take(_Incoming(None, op_id, None, None) if stored else _read(build(loaded)))
+        return planned
+
+    def refuse_rejected(planned: _Plan) -> None:
+        rejected = planned.rejection
+        if rejected is not None:
+            assert rejected.reason is not None and rejected.message is not None
+            raise RejectedOp(rejected.reason, rejected.message)
+
+    return _commit(store, [op_id], {key}, plan, check=refuse_rejected)[0]
+
+
+# --- small helpers --------------------------------------------------------------------------
+
+
+def _decode(stored: StoredRecord) -> dict[str, Any]:
+    return {
+        "version": stored.version,
+        "deleted": stored.deleted,
+        "data": json.loads(stored.data_json),
+        "meta": json.loads(stored.meta_json),
+    }
+
+
+def _as_duplicate(result: OpResult) -> OpResult:
+    return replace(result, status=Status.DUPLICATE) if result.status is Status.APPLIED else result
+
+
+def _text_or_none(payload: Any, name: str) -> str | None:
+    value = payload.get(name) if isinstance(payload, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def _server_clock(after: str | None, now_ms: int, server_node: str) -> str:
+    """A server clock reading past ``after`` (an HLC text) and not before ``now_ms``."""
+    start = clocks.HLC(0, 0, server_node)
+    if after is None:
+        return start.tick(now_ms).format()
+    return start.receive(clocks.parse(after), now_ms).format()
+
+
+def _check_clock_arguments(now_ms: Any, max_drift_ms: Any, server_node: Any) -> None:
+    if type(now_ms) is not int or now_ms < 0:
+        raise InvalidRequest("now_ms must be a whole number of milliseconds since the epoch")
+    if type(max_drift_ms) is not int or max_drift_ms < 0:
+        raise InvalidRequest("max_drift_ms must be a whole number ≥ 0")
+    if now_ms + max_drift_ms > clocks.MAX_WALL_MS:
+        raise InvalidRequest("now_ms + max_drift_ms is past the range of the clock")
+    if server_node is not None and identifier(server_node) is not None:
+        raise InvalidRequest("server_node must be an id of letters, digits, '_', '.' or '-'")
