@@ -17,6 +17,9 @@ ENV_SETTINGS = {
     "TSUNAGU_MAX_BODY_BYTES": ("MAX_CONTENT_LENGTH", int),
     "TSUNAGU_RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
     "TSUNAGU_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", str),
+    "TSUNAGU_SYNC_MAX_DRIFT_MS": ("SYNC_MAX_DRIFT_MS", int),
+    "TSUNAGU_SYNC_MAX_BATCH": ("SYNC_MAX_BATCH", int),
+    "TSUNAGU_SYNC_NODE_ID": ("SYNC_NODE_ID", str),
     "TSUNAGU_SCHEDULER": ("SCHEDULER_ENABLED", lambda v: v.lower() in {"1", "true", "yes", "on"}),
 }
 
@@ -29,6 +32,10 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
     "SCHEDULER_ENABLED": False,
+    # A phone clock more than this far ahead of the server's is clamped to it.
+    "SYNC_MAX_DRIFT_MS": 5 * 60 * 1000,
+    "SYNC_MAX_BATCH": 500,
+    "SYNC_NODE_ID": "server",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "JSON_SORT_KEYS": False,
 }

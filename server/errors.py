@@ -5,6 +5,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from schemas.errors import ErrorSchema
+from sync import errors as sync_errors
 
 from .extensions import db
 
@@ -20,6 +21,21 @@ HTTP_CODES = {
     415: "unsupported_media_type",
     422: "invalid",
     429: "rate_limited",
+}
+
+
+# HTTP status of each sync error; the error's own ``code`` goes on the wire unchanged.
+SYNC_STATUS = {
+    sync_errors.UnsupportedProtocol: 400,
+    sync_errors.BatchTooLarge: 413,
+    sync_errors.InvalidRequest: 422,
+    sync_errors.UnknownRecord: 404,
+    sync_errors.ConflictNotFound: 404,
+    sync_errors.QuarantineNotFound: 404,
+    sync_errors.QuarantineClosed: 409,
+    sync_errors.OpIdReused: 409,
+    sync_errors.RejectedOp: 422,
+    sync_errors.StaleBatch: 409,
 }
 
 
@@ -44,6 +60,12 @@ def register(app: Flask) -> None:
     def _api_error(error: ApiError):
         db.session.rollback()
         return error_response(error.status, error.code, error.message, error.fields)
+
+    @app.errorhandler(sync_errors.SyncError)
+    def _sync_error(error: sync_errors.SyncError):
+        db.session.rollback()
+        status = next((s for cls, s in SYNC_STATUS.items() if isinstance(error, cls)), 400)
+        return error_response(status, error.code, str(error))
 
     @app.errorhandler(ValidationError)
     def _validation_error(error: ValidationError):

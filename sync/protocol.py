@@ -198,7 +198,19 @@ class OpResult:
     message: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "conflicts": list(self.conflicts)}
+        # Spelled out: ``dataclasses.asdict`` deep-copies and probes the enums, which made
+        # it the costliest step of a push.
+        return {
+            "op_id": self.op_id,
+            "status": self.status.value,
+            "version": self.version,
+            "position": self.position,
+            "conflicts": list(self.conflicts),
+            "clamped": self.clamped,
+            "hlc": self.hlc,
+            "reason": None if self.reason is None else self.reason.value,
+            "message": self.message,
+        }
 
     @classmethod
     def from_dict(cls, payload: Mapping[str, Any]) -> OpResult:

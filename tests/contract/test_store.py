@@ -1,4 +1,4 @@
-"""MemoryStore keeps the Store contract: atomic batches, increasing positions."""
+"""Every Store keeps the contract: atomic batches, increasing positions, safe cursors."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from sync.protocol import (
     Scope,
     Status,
 )
-from sync.store import LogEntry, MemoryStore, QuarantineClose, RecordWrite, WriteBatch
+from sync.store import LogEntry, QuarantineClose, RecordWrite, WriteBatch
 
 DISMISSED = QuarantineState.DISMISSED
 A = RecordKey("visit", "a:2025-04-08:am")
@@ -88,8 +88,7 @@ def test_pulls_skip_the_old_positions_of_records_that_moved(store):
     assert len(store.changes_since(0, Scope.everywhere(), 1)) == 1
 
 
-def test_readers_pulling_during_concurrent_pushes_see_every_record_exactly_once():
-    store = MemoryStore()
+def test_readers_pulling_during_concurrent_pushes_see_every_record_exactly_once(store):
     writers, per_writer, batch = 4, 60, 10
     everywhere = Scope.everywhere()
 

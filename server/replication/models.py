@@ -1,0 +1,101 @@
+"""Tables behind ``server.store.SqlStore``: records as pull-ready JSON, the op log,
+conflicts, quarantine and the one-row position counter."""
+
+from sqlalchemy import BigInteger, Boolean, ForeignKeyConstraint, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+
+class SyncRecord(db.Model):
+    """A record's current state. ``data_json`` is exactly what a pull returns."""
+
+    __tablename__ = "sync_record"
+    __table_args__ = (Index("ix_sync_record_public_position", "public", "position"),)
+
+    collection: Mapped[str] = mapped_column(String(30), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(BigInteger, unique=True)
+    deleted: Mapped[bool] = mapped_column(Boolean)
+    public: Mapped[bool] = mapped_column(Boolean)
+    sites_json: Mapped[str] = mapped_column(Text)
+    data_json: Mapped[str] = mapped_column(Text)
+    meta_json: Mapped[str] = mapped_column(Text)
+
+
+class SyncRecordSite(db.Model):
+    """One row per (record, site), with the record's position copied in, so a scoped pull
+    walks the (site, position) index instead of every record."""
+
+    __tablename__ = "sync_record_site"
+    __table_args__ = (
+        ForeignKeyConstraint(["collection", "record_id"],
+                             ["sync_record.collection", "sync_record.record_id"],
+                             ondelete="CASCADE"),
+        Index("ix_sync_record_site_site_position", "site_id", "position"),
+    )
+
+    collection: Mapped[str] = mapped_column(String(30), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    site_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger)
+
+
+class SyncOp(db.Model):
+    """The answer given to every op id, so that a retried push gets the same answer."""
+
+    __tablename__ = "sync_op"
+
+    op_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    collection: Mapped[str | None] = mapped_column(String(30))
+    record_id: Mapped[str | None] = mapped_column(String(200))
+    position: Mapped[int | None] = mapped_column(BigInteger)
+    result_json: Mapped[str] = mapped_column(Text)
+
+
+class SyncConflict(db.Model):
+    """A losing value of a concurrent edit, kept until someone resolves it."""
+
+    __tablename__ = "sync_conflict"
+    __table_args__ = (Index("ix_sync_conflict_record", "collection", "record_id"),)
+
+    conflict_id: Mapped[str] = mapped_column(String(400), primary_key=True)
+    collection: Mapped[str] = mapped_column(String(30))
+    record_id: Mapped[str] = mapped_column(String(200))
+    field: Mapped[str] = mapped_column(String(60))
+    value_json: Mapped[str] = mapped_column(Text)
+    op_id: Mapped[str] = mapped_column(String(100))
+    device_id: Mapped[str] = mapped_column(String(100))
+    user_id: Mapped[str] = mapped_column(String(40), index=True)
+    hlc: Mapped[str] = mapped_column(String(60))
+    winner_op_id: Mapped[str] = mapped_column(String(100))
+
+
+class SyncQuarantine(db.Model):
+    """A rejected op, kept whole with its reason."""
+
+    __tablename__ = "sync_quarantine"
+
+    op_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    payload_json: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(30))
+    message: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    device_id: Mapped[str | None] = mapped_column(String(100))
+    site_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    received_ms: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(12), index=True)
+    closed_by: Mapped[str | None] = mapped_column(String(40))
+    closed_ms: Mapped[int | None] = mapped_column(BigInteger)
+    note: Mapped[str | None] = mapped_column(Text)
+    resubmitted_op_id: Mapped[str | None] = mapped_column(String(100))
+
+
+class SyncCounter(db.Model):
+    """The last position handed out. Its row lock, held to commit, orders every write."""
+
+    __tablename__ = "sync_counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(BigInteger)

@@ -1,0 +1,122 @@
+"""Named sync operations: the engine called with the caller's scope, clock and store."""
+
+import json
+import time
+
+from flask import current_app
+from sqlalchemy import select
+
+from sync import engine
+from sync.protocol import Op, PullPage, Scope, require_protocol
+
+from ..accounts.models import User
+from ..directory.models import Site
+from ..extensions import db
+from ..store import SqlStore
+
+RESTORERS = {"hub_staff", "admin"}
+
+
+def store() -> SqlStore:
+    return SqlStore(db.engine)
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def read_scope(user: User) -> Scope:
+    """What a user may pull: own sites (volunteer, site staff), the ward (hub staff, ward
+    officer), everything (admin)."""
+    if user.role == "admin":
+        return Scope.everywhere(may_restore=True)
+    if user.role in {"hub_staff", "ward_officer"}:
+        site_ids = db.session.scalars(select(Site.id).where(Site.ward_id == user.ward_id))
+        return Scope(frozenset(str(i) for i in site_ids), may_restore=user.role in RESTORERS)
+    return Scope(frozenset(str(i) for i in user.site_ids))
+
+
+def write_scope(user: User) -> Scope:
+    """What a user may push to: as ``read_scope``, but a ward officer only reads."""
+    if user.role == "ward_officer":
+        return Scope(frozenset())
+    return read_scope(user)
+
+
+def _clock() -> dict:
+    return {"now_ms": now_ms(), "server_node": current_app.config["SYNC_NODE_ID"]}
+
+
+def push(user: User, ops: list, protocol: int):
+    """Apply a phone's batch as ``user``: the op's author is who signed in, not what the
+    phone says.
+
+    :raise UnsupportedProtocol, BatchTooLarge: see ``sync.engine``.
+    """
+    require_protocol(protocol)
+    author = str(user.id)
+    stamped = [{**op, "user_id": author} if isinstance(op, dict) else op for op in ops]
+    return engine.apply_push(store(), stamped, max_drift_ms=current_app.config["SYNC_MAX_DRIFT_MS"],
+                             scope=write_scope(user),
+                             max_batch=current_app.config["SYNC_MAX_BATCH"], **_clock())
+
+
+def pull(user: User, cursor: int, limit: int) -> PullPage:
+    return engine.changes_since(store(), cursor, read_scope(user), limit)
+
+
+def pull_json(page: PullPage) -> str:
+    """The pull response with each record's stored JSON spliced in, never re-encoded.
+
+    Its shape is ``PullResponseSchema`` (a test loads it through that schema)."""
+    parts = []
+    for change in page.changes:
+        head = json.dumps({"position": change.position, "collection": change.collection,
+                           "record_id": change.record_id, "version": change.version,
+                           "deleted": change.deleted}, ensure_ascii=False,
+                          separators=(",", ":"))
+        parts.append(f'{head[:-1]},"data":{change.data if change.data is not None else "null"}}}')
+    more = "true" if page.more else "false"
+    return f'{{"changes":[{",".join(parts)}],"cursor":{page.cursor},"more":{more}}}'
+
+
+def conflicts(user: User):
+    return store().list_conflicts(read_scope(user), author_id=str(user.id))
+
+
+def resolve(user: User, conflict_id: str, resolution: str, value, op_id: str):
+    return engine.resolve_conflict(store(), conflict_id, resolution, value=value, op_id=op_id,
+                                   user_id=str(user.id), scope=write_scope(user), **_clock())
+
+
+def quarantine(user: User, state: str):
+    return store().list_quarantine(read_scope(user), author_id=str(user.id),
+                                   open_only=state == "open")
+
+
+def quarantined_in_scope(user: User, op_id: str):
+    """The quarantine entry if ``user`` may act on it, else None (answered as 404)."""
+    entry = store().get_quarantine(op_id)
+    if entry is None:
+        return None
+    scope = read_scope(user)
+    return entry if scope.sites is None or entry.site_id in scope.sites else None
+
+
+def resubmit(user: User, op_id: str, corrected: dict):
+    """:raise ValueError: ``corrected`` is not an op; :raise RejectedOp: still invalid."""
+    op = Op.from_dict({**corrected, "user_id": str(user.id)})
+    return engine.resubmit_quarantined(store(), op_id, op, closed_by=str(user.id),
+                                       now_ms=now_ms(),
+                                       max_drift_ms=current_app.config["SYNC_MAX_DRIFT_MS"],
+                                       scope=write_scope(user))
+
+
+def dismiss(user: User, op_id: str, note: str):
+    return engine.dismiss_quarantined(store(), op_id, note=note, closed_by=str(user.id),
+                                      now_ms=now_ms())
+
+
+def restore(user: User, collection: str, record_id: str, op_id: str):
+    return engine.restore_record(store(), collection, record_id, op_id=op_id,
+                                 user_id=str(user.id), scope=write_scope(user), **_clock())

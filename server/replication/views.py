@@ -1,0 +1,123 @@
+"""Push and pull for phones, and conflicts and quarantine for hub staff and authors."""
+
+from flask import Blueprint, Response, g
+
+from schemas.sync import (
+    ConflictSchema,
+    DismissSchema,
+    OpResultSchema,
+    PullQuerySchema,
+    PullResponseSchema,
+    PushRequestSchema,
+    PushResponseSchema,
+    QuarantineEntrySchema,
+    QuarantineQuerySchema,
+    RestoreSchema,
+    ResolveConflictSchema,
+    ResubmitSchema,
+)
+
+from ..accounts import policy
+from ..accounts.auth import login_required
+from ..api import documented, load_body, load_query, respond
+from ..errors import ApiError
+from . import operations
+
+bp = Blueprint("replication", __name__, url_prefix="/api/sync")
+
+MANAGERS = {"hub_staff", "admin"}
+
+
+@bp.post("/push")
+@login_required
+@documented("Push a batch of ops; each is applied, a duplicate, or rejected (quarantined)",
+            "sync", body=PushRequestSchema, response=PushResponseSchema,
+            errors=(400, 401, 409, 413, 422))
+def push():
+    data = load_body(PushRequestSchema())
+    result = operations.push(g.user, data["ops"], data["protocol"])
+    return respond(PushResponseSchema(), result)
+
+
+@bp.get("/pull")
+@login_required
+@documented("Changes after a cursor that this user may read, oldest first, in pages",
+            "sync", query=PullQuerySchema, response=PullResponseSchema, errors=(401, 422))
+def pull():
+    query = load_query(PullQuerySchema())
+    page = operations.pull(g.user, query["cursor"], query["limit"])
+    return Response(operations.pull_json(page), mimetype="application/json")
+
+
+@bp.get("/conflicts")
+@login_required
+@documented("Open conflicts of records in my scope, and the ones I wrote", "sync",
+            response=ConflictSchema, many=True, errors=(401,))
+def conflicts():
+    return respond(ConflictSchema(many=True), operations.conflicts(g.user))
+
+
+@bp.post("/conflicts/resolve")
+@login_required
+@documented("Settle a conflict: keep the current value, take the conflict's, or write anew",
+            "sync", body=ResolveConflictSchema, response=OpResultSchema,
+            errors=(400, 401, 404, 422))
+def resolve():
+    data = load_body(ResolveConflictSchema())
+    result = operations.resolve(g.user, data["conflict_id"], data["resolution"], data["value"],
+                                str(data["op_id"]))
+    return respond(OpResultSchema(), result)
+
+
+@bp.get("/quarantine")
+@login_required
+@documented("Rejected ops aimed at my sites or ward, and my own", "sync",
+            query=QuarantineQuerySchema, response=QuarantineEntrySchema, many=True,
+            errors=(401, 422))
+def quarantine():
+    query = load_query(QuarantineQuerySchema())
+    return respond(QuarantineEntrySchema(many=True), operations.quarantine(g.user, query["state"]))
+
+
+def _managed_entry(op_id: str):
+    policy.require(g.user.role in MANAGERS)
+    entry = operations.quarantined_in_scope(g.user, op_id)
+    if entry is None:
+        raise ApiError(404, "not_found", "見つかりません / Not found.", {"op_id": ["unknown id"]})
+    return entry
+
+
+@bp.post("/quarantine/<op_id>/resubmit")
+@login_required
+@documented("Apply a corrected version of a quarantined op (hub staff)", "sync",
+            body=ResubmitSchema, response=OpResultSchema, errors=(400, 401, 403, 404, 409, 422))
+def resubmit(op_id: str):
+    _managed_entry(op_id)
+    data = load_body(ResubmitSchema())
+    try:
+        result = operations.resubmit(g.user, op_id, data["op"])
+    except ValueError as exc:
+        raise ApiError(422, "invalid", str(exc), {"op": [str(exc)]}) from None
+    return respond(OpResultSchema(), result)
+
+
+@bp.post("/quarantine/<op_id>/dismiss")
+@login_required
+@documented("Close a quarantined op without applying it, with a reason (hub staff)", "sync",
+            body=DismissSchema, response=QuarantineEntrySchema,
+            errors=(400, 401, 403, 404, 409, 422))
+def dismiss(op_id: str):
+    _managed_entry(op_id)
+    data = load_body(DismissSchema())
+    return respond(QuarantineEntrySchema(), operations.dismiss(g.user, op_id, data["note"]))
+
+
+@bp.post("/records/<collection>/<record_id>/restore")
+@login_required
+@documented("Bring a deleted record back (hub staff)", "sync", body=RestoreSchema,
+            response=OpResultSchema, errors=(400, 401, 403, 404, 422))
+def restore(collection: str, record_id: str):
+    policy.require(g.user.role in MANAGERS)
+    data = load_body(RestoreSchema())
+    return respond(OpResultSchema(),
+                   operations.restore(g.user, collection, record_id, str(data["op_id"])))
