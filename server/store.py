@@ -27,7 +27,10 @@ state cannot both win: the second finds a moved version or a taken primary key a
 """
 
 import json
+import threading
+import weakref
 from collections.abc import Collection, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import replace
 
 from sqlalchemy import (
@@ -87,11 +90,27 @@ def _keys_in(table, keys: Collection[RecordKey]):
                  for collection, ids in sorted(by_collection.items())))
 
 
+# SQLite's busy handler polls with sleeps and is not fair: with many writer threads one
+# can starve past busy_timeout ("database is locked"). Writers of one process queue on a
+# lock instead; other processes still wait through busy_timeout.
+_SQLITE_WRITE_LOCKS: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = (
+    weakref.WeakKeyDictionary())
+_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(engine: Engine):
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _LOCKS_GUARD:
+        return _SQLITE_WRITE_LOCKS.setdefault(engine, threading.Lock())
+
+
 class SqlStore:
     """``sync.store.Store`` on one SQLAlchemy engine (SQLite or PostgreSQL)."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self._write_lock = _write_lock(engine)
 
     # -- push ---------------------------------------------------------------------------
 
@@ -128,7 +147,7 @@ class SqlStore:
         if batch.is_empty():
             return {}
         try:
-            with self.engine.begin() as conn:
+            with self._write_lock, self.engine.begin() as conn:
                 last = self._take_positions(conn, len(batch.records))
                 first = last - len(batch.records) + 1
                 positions = {key: first + i for i, key in enumerate(keys)}

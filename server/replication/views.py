@@ -12,8 +12,8 @@ from schemas.sync import (
     PushResponseSchema,
     QuarantineEntrySchema,
     QuarantineQuerySchema,
-    RestoreSchema,
     ResolveConflictSchema,
+    RestoreSchema,
     ResubmitSchema,
 )
 

@@ -114,6 +114,7 @@ def live(tmp_path):
     yield server
     server.stop()
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 

@@ -195,6 +195,7 @@ def test_guessing_passwords_is_rate_limited(tmp_path):
         client = limited.test_client()
         answers = [client.post("/api/auth/login", json={"login": "x", "password": "guess"})
                    for _ in range(5)]
+        db.session.remove()
         db.engine.dispose()
     assert [a.status_code for a in answers] == [401, 401, 401, 429, 429]
     assert answers[-1].json["error"]["code"] == "rate_limited"

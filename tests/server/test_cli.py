@@ -20,6 +20,7 @@ def fresh_app(empty_database_url, tmp_path):
                       "INSTANCE_PATH": str(tmp_path), "TESTING": True})
     yield app
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -126,6 +127,7 @@ def test_backup_of_a_running_sqlite_database_is_a_consistent_copy(tmp_path):
         with db.engine.connect() as held:
             held.execute(sa.text("SELECT 1"))
             result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "copy.db")])
+        db.session.remove()
         db.engine.dispose()
     assert result.exit_code == 0, result.output
     copy = sqlite3.connect(tmp_path / "copy.db")
@@ -145,6 +147,7 @@ def test_backup_of_postgresql_is_a_restorable_dump(_postgres_schema, tmp_path, r
                       "INSTANCE_PATH": str(tmp_path)})
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "pg.dump")])
+        db.session.remove()
         db.engine.dispose()
     assert result.exit_code == 0, result.output
     listing = subprocess.run(["pg_restore", "--list", str(tmp_path / "pg.dump")],

@@ -23,4 +23,5 @@ def test_migrations_upgrade_an_empty_database_to_match_the_models(empty_database
         assert wards == 18
         downgrade(revision="base")
         assert sa.inspect(db.engine).get_table_names() == ["alembic_version"]
+        db.session.remove()
         db.engine.dispose()
