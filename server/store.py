@@ -35,16 +35,19 @@ from dataclasses import replace
 
 from sqlalchemy import (
     Engine,
+    String,
     and_,
+    any_,
     bindparam,
     delete,
+    func,
     insert,
     or_,
     select,
     tuple_,
-    union,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from sync.errors import StaleBatch
@@ -266,30 +269,50 @@ class SqlStore:
     def changes_since(self, cursor: int, scope: Scope, limit: int) -> Sequence[Change]:
         columns = (RECORD.c.position, RECORD.c.collection, RECORD.c.record_id,
                    RECORD.c.version, RECORD.c.deleted, RECORD.c.data_json)
-        query = select(*columns).where(RECORD.c.position > cursor)
-        if scope.sites is not None:
-            query = query.where(RECORD.c.position.in_(self._visible_positions(cursor, scope,
-                                                                              limit)))
-        query = query.order_by(RECORD.c.position).limit(limit)
         with self.engine.connect() as conn:
-            return [Change(position, collection, record_id, version, deleted,
-                           None if deleted else data_json)
-                    for position, collection, record_id, version, deleted, data_json
-                    in conn.execute(query)]
+            if scope.sites is None:
+                query = select(*columns).where(RECORD.c.position > cursor)
+            else:
+                wanted = self._visible_positions(conn, cursor, scope, limit)
+                if not wanted:
+                    return []
+                query = select(*columns).where(self._in_values(RECORD.c.position, wanted))
+            rows = conn.execute(query.order_by(RECORD.c.position).limit(limit)).all()
+        return [Change(position, collection, record_id, version, deleted,
+                       None if deleted else data_json)
+                for position, collection, record_id, version, deleted, data_json in rows]
 
-    @staticmethod
-    def _visible_positions(cursor: int, scope: Scope, limit: int):
-        """Positions after ``cursor`` of records sharing a site with ``scope`` or public,
-        each part cut at ``limit`` by the index order (a record has at most a few sites,
-        hence the headroom)."""
-        by_site = (select(RECORD_SITE.c.position)
-                   .where(RECORD_SITE.c.site_id.in_(sorted(scope.sites)),
-                          RECORD_SITE.c.position > cursor)
-                   .order_by(RECORD_SITE.c.position).limit(limit * 4).subquery())
-        public = (select(RECORD.c.position)
-                  .where(RECORD.c.public.is_(True), RECORD.c.position > cursor)
-                  .order_by(RECORD.c.position).limit(limit).subquery())
-        return union(select(by_site.c.position), select(public.c.position))
+    def _visible_positions(self, conn, cursor: int, scope: Scope, limit: int) -> list[int]:
+        """The first ``limit`` positions after ``cursor`` of records that share a site with
+        ``scope`` or are public, read from the two position-ordered indexes.
+
+        Each read is cut; past a cut we know nothing, so positions beyond the lowest cut
+        are left for the next page (never skipped)."""
+        site_cut = limit * 2  # a record may be listed under two of the scope's sites
+        by_site = conn.execute(
+            select(RECORD_SITE.c.position)
+            .where(self._in_values(RECORD_SITE.c.site_id, sorted(scope.sites)),
+                   RECORD_SITE.c.position > cursor)
+            .order_by(RECORD_SITE.c.position).limit(site_cut)).scalars().all()
+        public = conn.execute(
+            select(RECORD.c.position)
+            .where(RECORD.c.public.is_(True), RECORD.c.position > cursor)
+            .order_by(RECORD.c.position).limit(limit)).scalars().all()
+        cuts = [part[-1] for part, size in ((by_site, site_cut), (public, limit))
+                if len(part) == size]
+        wanted = sorted(set(by_site).union(public))
+        if cuts:
+            wanted = [p for p in wanted if p <= min(cuts)]
+        return wanted[:limit]
+
+    def _in_values(self, column, values: list):
+        """``column IN values`` as one bound parameter, however long the list: SQLAlchemy
+        would otherwise build (and PostgreSQL plan) one parameter per value."""
+        if self.engine.dialect.name == "postgresql":
+            return column == any_(bindparam(None, list(values),
+                                            type_=postgresql.ARRAY(column.type)))
+        each = func.json_each(bindparam(None, json.dumps(list(values)), type_=String))
+        return column.in_(select(each.table_valued("value").c.value))
 
     # -- conflicts and quarantine ---------------------------------------------------------
 

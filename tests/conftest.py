@@ -5,6 +5,7 @@ Chromium is missing the test is skipped, unless TSUNAGU_REQUIRE_ALL=1 (as in CI)
 turns that skip into a failure.
 """
 
+import atexit
 import functools
 import os
 from datetime import time
@@ -21,7 +22,10 @@ from server.extensions import db
 
 PG_URL = os.environ.get("TSUNAGU_TEST_PG_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PG_TEST_DB = "tsunagu_test"
+# Per test process, so that two runs on one machine (a developer's and CI's) never share
+# tables.
+PG_TEST_DB = f"tsunagu_test_{os.getpid()}"
+PG_EMPTY_DB = f"tsunagu_empty_{os.getpid()}"
 
 
 def skip_or_fail(reason: str):
@@ -49,7 +53,20 @@ def _postgres_url() -> str | None:
         return None
     finally:
         admin.dispose()
+    atexit.register(_drop_databases)
     return sa.make_url(PG_URL).set(database=PG_TEST_DB).render_as_string(hide_password=False)
+
+
+def _drop_databases() -> None:
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            for name in (PG_TEST_DB, PG_EMPTY_DB):
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    except sa.exc.OperationalError:
+        pass  # the server went away first; nothing left to clean
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -85,11 +102,11 @@ def empty_database_url(engine_name, request, tmp_path):
     if engine_name == "sqlite":
         return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
     url = request.getfixturevalue("postgres_url")
-    fresh = sa.make_url(url).set(database="tsunagu_empty")
+    fresh = sa.make_url(url).set(database=PG_EMPTY_DB)
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text("DROP DATABASE IF EXISTS tsunagu_empty WITH (FORCE)"))
-        conn.execute(sa.text("CREATE DATABASE tsunagu_empty"))
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_EMPTY_DB} WITH (FORCE)"))
+        conn.execute(sa.text(f"CREATE DATABASE {PG_EMPTY_DB}"))
     admin.dispose()
     return fresh.render_as_string(hide_password=False)
 
