@@ -24,6 +24,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     _fill_instance_defaults(app)
+    # Japanese text goes out as UTF-8, not as \u escapes (a third of the bytes).
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)

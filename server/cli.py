@@ -29,11 +29,13 @@ def register_commands(app) -> None:
 @click.option("--workers", default=2, show_default=True, type=int,
               help="Worker processes (each with its own threads).")
 @click.option("--threads", default=4, show_default=True, type=int)
-def serve(host: str, port: int, workers: int, threads: int) -> None:
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="Log every request to standard output.")
+def serve(host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
     """Serve the app with gunicorn, the production WSGI server."""
     from .wsgi_server import run
 
-    run(current_app._get_current_object(), host, port, workers, threads)
+    run(host, port, workers, threads, access_log)
 
 
 @click.command("demo")
@@ -58,7 +60,8 @@ def demo(host: str, port: int, serve: bool) -> None:
     if serve:
         from .wsgi_server import run
 
-        run(current_app._get_current_object(), host, port, workers=1, threads=8)
+        # One worker: the demo runs on SQLite, which has one writer anyway.
+        run(host, port, workers=1, threads=8, access_log=True)
 
 
 @click.command("import-sites")

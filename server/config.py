@@ -37,7 +37,6 @@ DEFAULTS = {
     "SYNC_MAX_BATCH": 500,
     "SYNC_NODE_ID": "server",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-    "JSON_SORT_KEYS": False,
 }
 
 

@@ -32,6 +32,7 @@ import weakref
 from collections.abc import Collection, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
+from json.encoder import encode_basestring
 
 from sqlalchemy import (
     Engine,
@@ -80,6 +81,20 @@ CONFLICT = SyncConflict.__table__
 QUARANTINE = SyncQuarantine.__table__
 COUNTER = SyncCounter.__table__
 COUNTER_ID = 1
+
+
+def change_json(position: int, collection: str, record_id: str, version: int, deleted: bool,
+                data_json: str | None) -> str:
+    """One change as the pull response carries it (``schemas.sync.ChangeSchema``), with
+    the stored data text spliced in rather than decoded and encoded again."""
+    quote = encode_basestring  # JSON string escaping, done in C
+    data = "null" if deleted or data_json is None else data_json
+    return (f'{{"position":{position},"collection":{quote(collection)},'
+            f'"record_id":{quote(record_id)},"version":{version},'
+            f'"deleted":{"true" if deleted else "false"},"data":{data}}}')
+
+
+_DATA_MARK = ',"data":'
 
 
 def _keys_in(table, keys: Collection[RecordKey]):
@@ -193,9 +208,13 @@ class SqlStore:
         new_rows, changed_rows, site_rows, moved, resited = [], [], [], [], []
         for write in batch.records:
             sites_json = json.dumps(list(write.sites), separators=(",", ":"))
-            row = {"version": write.version, "position": positions[write.key],
+            position = positions[write.key]
+            row = {"version": write.version, "position": position,
                    "deleted": write.deleted, "public": write.public, "sites_json": sites_json,
-                   "data_json": write.data_json, "meta_json": write.meta_json}
+                   "data_json": write.data_json, "meta_json": write.meta_json,
+                   "change_json": change_json(position, write.key.collection,
+                                              write.key.record_id, write.version,
+                                              write.deleted, write.data_json)}
             if write.expected_version is None:
                 new_rows.append({"collection": write.key.collection,
                                  "record_id": write.key.record_id, **row})
@@ -268,7 +287,7 @@ class SqlStore:
 
     def changes_since(self, cursor: int, scope: Scope, limit: int) -> Sequence[Change]:
         columns = (RECORD.c.position, RECORD.c.collection, RECORD.c.record_id,
-                   RECORD.c.version, RECORD.c.deleted, RECORD.c.data_json)
+                   RECORD.c.version, RECORD.c.deleted, RECORD.c.change_json)
         with self.engine.connect() as conn:
             if scope.sites is None:
                 query = select(*columns).where(RECORD.c.position > cursor)
@@ -278,9 +297,11 @@ class SqlStore:
                     return []
                 query = select(*columns).where(self._in_values(RECORD.c.position, wanted))
             rows = conn.execute(query.order_by(RECORD.c.position).limit(limit)).all()
+        # The data text is the tail of the stored change: sliced, not decoded.
         return [Change(position, collection, record_id, version, deleted,
-                       None if deleted else data_json)
-                for position, collection, record_id, version, deleted, data_json in rows]
+                       None if deleted else wire[wire.index(_DATA_MARK) + len(_DATA_MARK):-1],
+                       wire)
+                for position, collection, record_id, version, deleted, wire in rows]
 
     def _visible_positions(self, conn, cursor: int, scope: Scope, limit: int) -> list[int]:
         """The first ``limit`` positions after ``cursor`` of records that share a site with

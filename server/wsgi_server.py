@@ -1,37 +1,21 @@
-"""Runs the app under gunicorn from the ``tsunagu`` command (no separate config file needed)."""
+"""Starts gunicorn, the production WSGI server, from the ``tsunagu`` command."""
 
-from gunicorn.app.base import BaseApplication
-
-
-class _Server(BaseApplication):
-    def __init__(self, app, options: dict):
-        self.application = app
-        self.options = options
-        super().__init__()
-
-    def load_config(self):
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self):
-        return self.application
+import os
+import sys
 
 
-def run(app, host: str, port: int, workers: int, threads: int) -> None:
-    # The app is built before forking; each worker opens its own database connections
-    # because the engine's pool is disposed of in post_fork.
-    def post_fork(_server, _worker):
-        from .extensions import db
+def run(host: str, port: int, workers: int, threads: int, access_log: bool = False) -> None:
+    """Replace this process with a gunicorn master serving ``server.wsgi:app``.
 
-        with app.app_context():
-            db.engine.dispose(close=False)
-
-    _Server(app, {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "threads": threads,
-        "worker_class": "gthread",
-        "accesslog": "-",
-        "post_fork": post_fork,
-        "timeout": 60,
-    }).run()
+    The master only supervises: the app is built in each worker after the fork, so no
+    database connection or loaded app is shared between processes. Settings reach the
+    workers through the environment, as they reach every other process.
+    """
+    argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
+            "--workers", str(workers), "--threads", str(threads),
+            "--worker-class", "gthread", "--timeout", "60"]
+    if access_log:
+        argv += ["--access-logfile", "-"]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [*argv, "server.wsgi:app"])

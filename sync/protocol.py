@@ -248,7 +248,9 @@ class Change:
     """One record as a pull returns it: its current state at ``position``.
 
     ``data`` is the record's public fields as JSON text, exactly as stored, so a server
-    splices it into a response without decoding it; ``None`` for a tombstone.
+    splices it into a response without decoding it; ``None`` for a tombstone. ``wire`` is
+    the whole change as JSON text when the store keeps it ready (it is not part of the
+    change's identity).
     """
 
     position: int
@@ -257,6 +259,7 @@ class Change:
     version: int
     deleted: bool
     data: str | None
+    wire: str | None = field(default=None, compare=False, repr=False)
 
     def decoded(self) -> dict[str, Any] | None:
         return None if self.data is None else json.loads(self.data)

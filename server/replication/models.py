@@ -22,6 +22,9 @@ class SyncRecord(db.Model):
     sites_json: Mapped[str] = mapped_column(Text)
     data_json: Mapped[str] = mapped_column(Text)
     meta_json: Mapped[str] = mapped_column(Text)
+    # The change exactly as a pull sends it (position included), built when it is written
+    # so that a pull only joins stored texts.
+    change_json: Mapped[str] = mapped_column(Text)
 
 
 class SyncRecordSite(db.Model):

@@ -1,7 +1,6 @@
 """Named sync operations: the engine called with the caller's scope, clock and store."""
 
 import time
-from json.encoder import encode_basestring
 
 from flask import current_app
 from sqlalchemy import select
@@ -12,7 +11,7 @@ from sync.protocol import Op, PullPage, Scope, require_protocol
 from ..accounts.models import User
 from ..directory.models import Site
 from ..extensions import db
-from ..store import SqlStore
+from ..store import SqlStore, change_json
 
 RESTORERS = {"hub_staff", "admin"}
 
@@ -69,14 +68,9 @@ def pull_json(page: PullPage) -> str:
     """The pull response with each record's stored JSON spliced in, never re-encoded.
 
     Its shape is ``PullResponseSchema`` (a test loads it through that schema)."""
-    quote = encode_basestring  # JSON string escaping, done in C
-    parts = [
-        f'{{"position":{c.position},"collection":{quote(c.collection)},'
-        f'"record_id":{quote(c.record_id)},"version":{c.version},'
-        f'"deleted":{"true" if c.deleted else "false"},'
-        f'"data":{"null" if c.data is None else c.data}}}'
-        for c in page.changes
-    ]
+    parts = [c.wire if c.wire is not None else
+             change_json(c.position, c.collection, c.record_id, c.version, c.deleted, c.data)
+             for c in page.changes]
     more = "true" if page.more else "false"
     return f'{{"changes":[{",".join(parts)}],"cursor":{page.cursor},"more":{more}}}'
 

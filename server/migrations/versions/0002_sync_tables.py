@@ -80,6 +80,7 @@ def upgrade():
     sa.Column('sites_json', sa.Text(), nullable=False),
     sa.Column('data_json', sa.Text(), nullable=False),
     sa.Column('meta_json', sa.Text(), nullable=False),
+    sa.Column('change_json', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('collection', 'record_id', name=op.f('pk_sync_record')),
     sa.UniqueConstraint('position', name=op.f('uq_sync_record_position'))
     )
