@@ -73,7 +73,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         if _is_file_database(dbapi_connection):
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            # FULL: an acknowledged push survives a power cut too (the phone drops acked ops).
+            cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
 

@@ -97,17 +97,6 @@ def change_json(position: int, collection: str, record_id: str, version: int, de
 _DATA_MARK = ',"data":'
 
 
-def _keys_in(table, keys: Collection[RecordKey]):
-    """``(collection, record_id) IN keys``, grouped by collection: a batch rarely spans more
-    than one, and ``collection = ? AND record_id IN (…)`` walks the primary key on both
-    engines, where a row-value IN list made PostgreSQL plan an OR chain (5 ms a batch)."""
-    by_collection: dict[str, list[str]] = {}
-    for collection, record_id in keys:
-        by_collection.setdefault(collection, []).append(record_id)
-    return or_(*(and_(table.c.collection == collection, table.c.record_id.in_(ids))
-                 for collection, ids in sorted(by_collection.items())))
-
-
 # SQLite's busy handler polls with sleeps and is not fair: with many writer threads one
 # can starve past busy_timeout ("database is locked"). Writers of one process queue on a
 # lock instead; other processes still wait through busy_timeout.
@@ -143,7 +132,7 @@ class SqlStore:
                     results[op_id] = replace(OpResult.from_dict(json.loads(result_json)),
                                              position=position)
             if keys:
-                rows = conn.execute(select(RECORD).where(_keys_in(RECORD, keys)))
+                rows = conn.execute(select(RECORD).where(self._keys_in(RECORD, keys)))
                 for row in rows:
                     key = RecordKey(row.collection, row.record_id)
                     records[key] = StoredRecord(
@@ -196,7 +185,7 @@ class SqlStore:
             for row in conn.execute(
                 select(RECORD.c.collection, RECORD.c.record_id, RECORD.c.version,
                        RECORD.c.sites_json)
-                .where(_keys_in(RECORD, [w.key for w in batch.records])))
+                .where(self._keys_in(RECORD, [w.key for w in batch.records])))
         }
         for write in batch.records:
             version = stored[write.key][0] if write.key in stored else None
@@ -238,7 +227,7 @@ class SqlStore:
                 RECORD.c.collection == bindparam("k_collection"),
                 RECORD.c.record_id == bindparam("k_record_id")), changed_rows)
         if resited:
-            conn.execute(delete(RECORD_SITE).where(_keys_in(RECORD_SITE, resited)))
+            conn.execute(delete(RECORD_SITE).where(self._keys_in(RECORD_SITE, resited)))
         if moved:
             conn.execute(update(RECORD_SITE).where(
                 RECORD_SITE.c.collection == bindparam("k_collection"),
@@ -250,7 +239,8 @@ class SqlStore:
         if not batch.records:
             return
         # Each write carries the record's full set of open conflicts: replace the old set.
-        conn.execute(delete(CONFLICT).where(_keys_in(CONFLICT, [w.key for w in batch.records])))
+        written = [w.key for w in batch.records]
+        conn.execute(delete(CONFLICT).where(self._keys_in(CONFLICT, written)))
         rows = [{"conflict_id": c.conflict_id, "collection": c.collection,
                  "record_id": c.record_id, "field": c.field, "value_json": canonical_json(c.value),
                  "op_id": c.op_id, "device_id": c.device_id, "user_id": c.user_id,
@@ -325,6 +315,17 @@ class SqlStore:
         if cuts:
             wanted = [p for p in wanted if p <= min(cuts)]
         return wanted[:limit]
+
+    def _keys_in(self, table, keys: Collection[RecordKey]):
+        """``(collection, record_id) IN keys``, grouped by collection: a batch rarely spans
+        more than one, and ``collection = ? AND record_id IN (…)`` walks the primary key on
+        both engines, where a row-value IN list made PostgreSQL plan an OR chain."""
+        by_collection: dict[str, list[str]] = {}
+        for collection, record_id in keys:
+            by_collection.setdefault(collection, []).append(record_id)
+        return or_(*(and_(table.c.collection == collection,
+                          self._in_values(table.c.record_id, ids))
+                     for collection, ids in sorted(by_collection.items())))
 
     def _in_values(self, column, values: list):
         """``column IN values`` as one bound parameter, however long the list: SQLAlchemy
