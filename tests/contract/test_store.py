@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-import uuid
-
 import pytest
 
-from sync.engine import apply_push, changes_since
 from sync.errors import StaleBatch
-from sync.hlc import HLC
 from sync.protocol import (
-    Op,
     OpResult,
     QuarantineEntry,
     QuarantineState,
@@ -86,44 +80,3 @@ def test_pulls_skip_the_old_positions_of_records_that_moved(store):
     changes = store.changes_since(0, Scope.everywhere(), 10)
     assert [(c.record_id, c.position) for c in changes] == [(B.record_id, 2), (A.record_id, 3)]
     assert len(store.changes_since(0, Scope.everywhere(), 1)) == 1
-
-
-def test_readers_pulling_during_concurrent_pushes_see_every_record_exactly_once(store):
-    writers, per_writer, batch = 4, 60, 10
-    everywhere = Scope.everywhere()
-
-    def write(n):
-        ops = [
-            Op(str(uuid.UUID(int=n * 1000 + i + 1)), f"phone-{n}", "u", "visit",
-               f"site-{n}:2025-04-{1 + i % 28:02d}:s{i // 28}", HLC(1, i, f"phone-{n}").format(),
-               None, {"parents": 1})
-            for i in range(per_writer)
-        ]
-        for start in range(0, per_writer, batch):
-            apply_push(store, ops[start:start + batch], now_ms=10, max_drift_ms=0,
-                       scope=everywhere, server_node="s")
-
-    seen = [[] for _ in range(2)]
-    done = threading.Event()
-
-    def read(n):
-        cursor = 0
-        while True:
-            finished = done.is_set()
-            page = changes_since(store, cursor, everywhere, 7)
-            seen[n].extend(c.record_id for c in page.changes)
-            cursor = page.cursor
-            if finished and not page.more:
-                return
-
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
-    readers = [threading.Thread(target=read, args=(n,)) for n in range(2)]
-    for thread in threads + readers:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    done.set()
-    for thread in readers:
-        thread.join()
-    for records in seen:
-        assert len(records) == len(set(records)) == writers * per_writer
