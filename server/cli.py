@@ -26,15 +26,20 @@ def register_commands(app) -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int,
-              help="Worker processes (each with its own threads).")
+@click.option("--workers", type=int,
+              help="Worker processes, each with its own threads (default: 1 on SQLite, which "
+                   "has one writer anyway, 2 on PostgreSQL).")
 @click.option("--threads", default=4, show_default=True, type=int)
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
               help="Log every request to standard output.")
-def serve(host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
+@with_appcontext
+def serve(host: str, port: int, workers: int | None, threads: int, access_log: bool) -> None:
     """Serve the app with gunicorn, the production WSGI server."""
     from .wsgi_server import run
 
+    if workers is None:
+        sqlite = current_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+        workers = 1 if sqlite else 2
     run(host, port, workers, threads, access_log)
 
 

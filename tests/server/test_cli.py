@@ -153,3 +153,36 @@ def test_backup_of_postgresql_is_a_restorable_dump(_postgres_schema, tmp_path, r
     listing = subprocess.run(["pg_restore", "--list", str(tmp_path / "pg.dump")],
                              capture_output=True, text=True, check=True).stdout
     assert "TABLE public ward" in listing or "TABLE DATA public ward" in listing
+
+
+def test_serve_runs_gunicorn_with_the_app_built_in_its_worker(tmp_path):
+    import os
+    import shutil
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    tsunagu = shutil.which("tsunagu", path=os.path.dirname(sys.executable))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+           "TSUNAGU_INSTANCE_PATH": str(tmp_path)}
+    subprocess.run([tsunagu, "db", "upgrade"], env=env, check=True, capture_output=True)
+    server = subprocess.Popen([tsunagu, "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, wards = time.monotonic() + 30, None
+        while wards is None and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/wards") as answer:
+                    wards = answer.read().decode()
+            except OSError:
+                time.sleep(0.2)
+        assert wards is not None and "鶴見区" in wards  # UTF-8, not \\u escapes
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
