@@ -87,4 +87,7 @@ def register(app: Flask) -> None:
         for key, value in error.get_headers():
             if key.lower() != "content-type":
                 response.headers[key] = value
+        if status == 413:
+            # The body was refused unread, so the connection cannot carry another request.
+            response.headers["Connection"] = "close"
         return response, status

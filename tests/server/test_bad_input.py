@@ -67,6 +67,7 @@ def test_an_oversized_body_is_413_with_the_envelope(client, staff, app):
                            json={**GOOD_PROGRAMME, "description": padding})
     assert response.status_code == 413
     assert response.json["error"]["code"] == "payload_too_large"
+    assert response.headers["Connection"] == "close"  # the unread body spoils the connection
     assert row_counts() == before
 
 
