@@ -71,8 +71,8 @@ def authenticate() -> Device:
     device = db.session.execute(
         db.select(Device).where(Device.token_hash == digest(token.strip()))
         # Every view needs the user and its sites next: one round trip, not three.
-        .options(joinedload(Device.user).selectinload(User.memberships))
-    ).scalar_one_or_none()
+        .options(joinedload(Device.user).joinedload(User.memberships))
+    ).unique().scalar_one_or_none()
     now = utcnow()
     if device is None:
         raise unauthorized()
