@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the tests need on a fresh Debian machine (Chromium from Debian's packages,
-# the Python test extras, axe-core) and runs the whole suite, browser tests included.
-# Extra arguments go to pytest. TSUNAGU_REQUIRE_ALL=1 turns a skipped browser or
-# PostgreSQL test into a failure (CI sets it).
+# Installs what the tests need on a fresh Debian machine: Chromium from Debian's packages,
+# the Python test extras in .venv and axe-core, and starts the local PostgreSQL if it is
+# installed but stopped. The README's test command runs this, then the checks and pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +20,3 @@ fi
 python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -e ".[test]"
 npm ci --no-audit --no-fund --loglevel=error
-
-.venv/bin/ruff check .
-.venv/bin/lint-imports
-.venv/bin/pytest "$@"
