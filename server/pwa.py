@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Blueprint, send_from_directory
+from flask import Blueprint, abort, send_from_directory
 
 bp = Blueprint("pwa", __name__)
 
@@ -48,7 +48,5 @@ def manifest():
 @bp.get("/<path:path>")
 def asset(path: str):
     if path.startswith("api/"):
-        from flask import abort
-
         abort(404)
     return _send(path)

@@ -12,9 +12,9 @@ from ..extensions import db
 from .models import Programme, Site, SiteTag, Ward
 
 
-def filtered_sites(ward: Ward, filters: dict):
-    """The ward's sites that match every given filter, by kind then name."""
-    query = select(Site).where(Site.ward_id == ward.id)
+def _matching(query, ward: Ward, filters: dict):
+    """``query`` (over sites) narrowed to the ward's sites that match every filter."""
+    query = query.where(Site.ward_id == ward.id)
     if "kind" in filters:
         query = query.where(Site.kind == filters["kind"])
     if "area" in filters:
@@ -28,16 +28,20 @@ def filtered_sites(ward: Ward, filters: dict):
         query = query.where(Site.open_weekdays.contains(digit))
     if "site_id" in filters:
         query = query.where(Site.id == filters["site_id"])
-    query = query.options(selectinload(Site.tags), selectinload(Site.area),
-                          selectinload(Site.ward))
+    return query
+
+
+def filtered_sites(ward: Ward, filters: dict):
+    """The ward's sites that match every given filter, by kind then name."""
+    query = _matching(select(Site), ward, filters).options(
+        selectinload(Site.tags), selectinload(Site.area), selectinload(Site.ward))
     return db.session.scalars(query.order_by(Site.kind, Site.name, Site.id)).all()
 
 
 def ward_programmes(ward: Ward, filters: dict) -> list[Programme]:
+    """Programmes of the matching sites; ``day`` filters events by date, not sites here."""
     site_filters = {k: v for k, v in filters.items() if k != "day"}
-    site_ids = [s.id for s in filtered_sites(ward, site_filters)]
-    if not site_ids:
-        return []
+    site_ids = _matching(select(Site.id), ward, site_filters)
     return db.session.scalars(
         select(Programme).where(Programme.site_id.in_(site_ids))
         .options(selectinload(Programme.site)).order_by(Programme.site_id, Programme.id)
