@@ -32,6 +32,8 @@ export async function showDevices(session) {
       event.preventDefault();
       startPairing(token, Number(select.value)).catch(showError);
     };
+    // Enabled only once there is someone to pair, so an early tap is never silently lost.
+    document.getElementById('pair-submit').disabled = select.options.length === 0;
     await listDevices(token, wardCode);
   } catch (error) {
     showError(error);
