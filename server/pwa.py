@@ -1,8 +1,11 @@
 """Serves the phone app (``pwa/``) with the service worker at the root scope."""
 
+import hashlib
+import json
+from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, abort, send_from_directory
+from flask import Blueprint, Response, abort, send_from_directory
 
 bp = Blueprint("pwa", __name__)
 
@@ -17,15 +20,42 @@ CSP = (
     "base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 )
 
+# What the first load needs and the service worker keeps for use with no signal.
+SHELL_SUFFIXES = {".js", ".css", ".webmanifest"}
+SHELL_EXTRA = ("icons/icon.svg",)
 
-def _send(path: str):
-    response = send_from_directory(PWA_DIR, path)
+
+def shell_paths(root: Path = PWA_DIR) -> list[str]:
+    """Relative paths of the app shell, sorted; ``sw.js`` itself is not part of it."""
+    found = [p.relative_to(root).as_posix() for p in root.rglob("*")
+             if p.is_file() and p.suffix in SHELL_SUFFIXES and p.name != "sw.js"]
+    return sorted({"index.html", *found, *(e for e in SHELL_EXTRA if (root / e).is_file())})
+
+
+@cache
+def service_worker_source() -> str:
+    """``sw.js`` with the shell's file list and a version that changes with any of them."""
+    paths = shell_paths()
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.encode() + b"\0" + (PWA_DIR / path).read_bytes())
+    urls = ["/" if p == "index.html" else f"/{p}" for p in paths]
+    source = (PWA_DIR / "sw.js").read_text(encoding="utf-8")
+    return (source.replace("'__SHELL_VERSION__'", json.dumps(digest.hexdigest()[:16]))
+            .replace("['__SHELL_FILES__']", json.dumps(urls)))
+
+
+def _secure(response: Response) -> Response:
     # The service worker and the shell must be revalidated, or an update never reaches phones.
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _send(path: str):
+    return _secure(send_from_directory(PWA_DIR, path))
 
 
 @bp.get("/")
@@ -35,7 +65,7 @@ def index():
 
 @bp.get("/sw.js")
 def service_worker():
-    return _send("sw.js")
+    return _secure(Response(service_worker_source(), mimetype="text/javascript"))
 
 
 @bp.get("/manifest.webmanifest")

@@ -1,14 +1,49 @@
-// Entry point: registers the service worker, then shows sign-in, pairing or home.
+// Entry point: shows sign-in, pairing or the signed-in app, and starts sync.
+import { loadDirectory, mySites } from './directory.js';
 import { applyTranslations, t, toggleLanguage } from './i18n.js';
-import { clearSession, currentSession, pairWith, refreshUser } from './session.js';
+import { currentSession, pairWith, refreshUser, signInLost } from './session.js';
+import { onSyncState, refreshCounts, startSync, syncNow } from './sync.js';
 import { showDevices } from './ui/devices.js';
+import { showEntries } from './ui/entries.js';
 import { showHome } from './ui/home.js';
+import { showLog } from './ui/log.js';
+import { onView, showTabs, showView, wireTabs } from './ui/nav.js';
 import { showSignIn } from './ui/signin.js';
 import { showError, showStatus } from './ui/status.js';
+import { rerenderSyncBar, showSyncBar } from './ui/syncbar.js';
+import { watchForUpdates } from './ui/update.js';
 
-function signedIn(session) {
-  showHome(session, () => showSignIn(signedIn));
+let current = null; // { session, directory }
+
+function signedOut(message = '') {
+  current = null;
+  showTabs(false);
+  if (message) showStatus(message, { error: true });
+  showSignIn(signedIn);
+  refreshCounts();
+}
+
+async function signedIn(session) {
+  await refreshCounts();
+  showTabs(true);
+  showHome(session, () => signedOut());
   showDevices(session);
+  let directory = null;
+  try {
+    directory = await loadDirectory(session.user);
+  } catch (error) {
+    showError(error);
+  }
+  current = { session, directory };
+  onView('entries-view', () => showEntries(session, directory).catch(showError));
+  await showLog(session, directory, directory ? mySites(directory, session.user) : []);
+  showView(document.querySelector('#tabs [aria-current]')?.dataset.view ?? 'log-view');
+  syncNow();
+}
+
+async function authLost(error) {
+  await signInLost(error);
+  signedOut(t(error.code === 'device_revoked' ? 'auth.revoked' : 'auth.expired'));
 }
 
 async function pairFromLink() {
@@ -24,26 +59,34 @@ async function pairFromLink() {
 
 async function start() {
   applyTranslations();
+  wireTabs();
+  showSyncBar();
   document.getElementById('lang-toggle').onclick = () => {
     toggleLanguage();
-    currentSession().then((session) => session && signedIn(session));
+    rerenderSyncBar();
+    if (current) signedIn(current.session);
   };
+  onSyncState(() => {
+    const entries = document.getElementById('entries-view');
+    if (current && !entries.hidden) showEntries(current.session, current.directory).catch(() => {});
+  });
   let session = null;
   try {
     session = (await pairFromLink()) ?? (await currentSession());
+    // Stay signed in with no signal; the server has its say at the next contact.
     if (session && navigator.onLine) session = await refreshUser(session);
   } catch (error) {
-    showError(error);
     if (error.status === 401) {
-      await clearSession();
+      await authLost(error);
       session = null;
+    } else if (error.code !== 'offline') {
+      showError(error);
     }
   }
-  if (session) signedIn(session);
-  else showSignIn(signedIn);
+  startSync({ session: currentSession, authLost });
+  if (session) await signedIn(session);
+  else if (!current) signedOut();
 }
 
-if ('serviceWorker' in navigator) {
-  navigator.serviceWorker.register('/sw.js').catch(() => {});
-}
+watchForUpdates();
 window.app = { ready: start() };

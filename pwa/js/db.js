@@ -1,7 +1,17 @@
 // The only module that opens IndexedDB. Upgrades run in `if (oldVersion < N)` steps.
+//
+// Stores:
+//   session    who is signed in ('current'), and the last user ('last_user')
+//   meta       the device identity, the sync cursor, the clock, the last sync time
+//   replica    records pulled from the server, keyed "collection/record_id"
+//   entries    each user's own session logs on this phone: what they typed, and how much
+//              of it the server's copy includes; keyed "user|collection/record_id"
+//   outbox     ops waiting to be sent, or rejected by the server, keyed by op_id
+//   directory  the cached directory of the user's wards (public data)
+import { mergeChanges } from './changes.js';
 
 const DB_NAME = 'tsunagu';
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 let opening = null;
 
 function open() {
@@ -12,6 +22,17 @@ function open() {
       if (event.oldVersion < 1) {
         db.createObjectStore('session');
       }
+      if (event.oldVersion < 2) {
+        db.createObjectStore('meta');
+        db.createObjectStore('replica', { keyPath: 'key' });
+        db.createObjectStore('directory');
+        const entries = db.createObjectStore('entries', { keyPath: 'key' });
+        entries.createIndex('user', 'userId');
+        entries.createIndex('record', 'recordKey');
+        const outbox = db.createObjectStore('outbox', { keyPath: 'op.op_id' });
+        outbox.createIndex('user', 'userId');
+        outbox.createIndex('entry', 'entryKey');
+      }
     };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
@@ -19,24 +40,211 @@ function open() {
   return opening;
 }
 
-async function run(storeName, mode, action) {
+// Runs `work(stores)` in one transaction over `names`; resolves with its result once the
+// transaction has committed, so a caller never sees a write that could still roll back.
+async function transact(names, mode, work) {
   const db = await open();
   return new Promise((resolve, reject) => {
-    const tx = db.transaction(storeName, mode);
-    const req = action(tx.objectStore(storeName));
-    tx.oncomplete = () => resolve(req?.result);
+    const tx = db.transaction(names, mode);
+    const stores = Object.fromEntries(names.map((name) => [name, tx.objectStore(name)]));
+    let result;
+    Promise.resolve(work(stores)).then((value) => { result = value; }, (error) => {
+      reject(error);
+      tx.abort();
+    });
+    tx.oncomplete = () => resolve(result);
     tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error ?? new Error('transaction aborted'));
   });
 }
 
-export function getSession() {
-  return run('session', 'readonly', (store) => store.get('current'));
+function ask(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
 }
 
-export function putSession(session) {
-  return run('session', 'readwrite', (store) => store.put(session, 'current'));
+// --- session ---------------------------------------------------------------------------
+
+export function getSession() {
+  return transact(['session'], 'readonly', ({ session }) => ask(session.get('current')));
+}
+
+export function putSession(value) {
+  return transact(['session'], 'readwrite', ({ session }) => {
+    session.put(value, 'current');
+    session.put(value.user.id, 'last_user');
+  });
 }
 
 export function clearSession() {
-  return run('session', 'readwrite', (store) => store.delete('current'));
+  return transact(['session'], 'readwrite', ({ session }) => session.delete('current'));
+}
+
+export function lastUserId() {
+  return transact(['session'], 'readonly', ({ session }) => ask(session.get('last_user')));
+}
+
+// --- meta ------------------------------------------------------------------------------
+
+export function getMeta(key) {
+  return transact(['meta'], 'readonly', ({ meta }) => ask(meta.get(key)));
+}
+
+export function setMeta(key, value) {
+  return transact(['meta'], 'readwrite', ({ meta }) => meta.put(value, key));
+}
+
+// A random id made once per phone: ops carry it, so each phone owns its share of a count.
+export function deviceIdentity() {
+  return transact(['meta'], 'readwrite', async ({ meta }) => {
+    let id = await ask(meta.get('device'));
+    if (!id) {
+      id = `phone-${crypto.randomUUID()}`;
+      meta.put(id, 'device');
+    }
+    return id;
+  });
+}
+
+// The next clock reading, stored in the same step so two taps never share one.
+export function nextClock(tick) {
+  return transact(['meta'], 'readwrite', async ({ meta }) => {
+    const next = tick(await ask(meta.get('clock')));
+    meta.put(next, 'clock');
+    return next;
+  });
+}
+
+// --- directory -------------------------------------------------------------------------
+
+export function putDirectory(directory) {
+  return transact(['directory'], 'readwrite', ({ directory: store }) => {
+    store.put(directory, 'current');
+  });
+}
+
+export function getDirectory() {
+  return transact(['directory'], 'readonly', ({ directory }) => ask(directory.get('current')));
+}
+
+// --- entries and the outbox --------------------------------------------------------------
+
+export function getEntry(key) {
+  return transact(['entries'], 'readonly', ({ entries }) => ask(entries.get(key)));
+}
+
+export function listEntries(userId) {
+  return transact(['entries'], 'readonly',
+    ({ entries }) => ask(entries.index('user').getAll(userId)));
+}
+
+export function getReplica(key) {
+  return transact(['replica'], 'readonly', ({ replica }) => ask(replica.get(key)));
+}
+
+// Saves what the user changed in an entry and stages its changes, in one step. What sync
+// wrote to the entry meanwhile (acked, included, seenVersion) is kept, never overwritten
+// by the screen's copy. The changes fold into the record's waiting op when there is one
+// not already on its way (taking the new op's later clock), else `op` is queued.
+// Resolves with the entry as stored.
+export function stageChange(entry, op, inFlight) {
+  return transact(['entries', 'outbox'], 'readwrite', async ({ entries, outbox }) => {
+    const stored = await ask(entries.get(entry.key));
+    const saved = stored ? { ...stored, mine: entry.mine, needs: entry.needs, notes: entry.notes,
+      updatedAt: entry.updatedAt, firstSaved: entry.firstSaved } : entry;
+    entries.put(saved);
+    const waiting = await ask(outbox.index('entry').getAll(entry.key));
+    const open = waiting.find((item) => item.state === 'pending' && !inFlight.has(item.op.op_id));
+    if (open) {
+      open.op.changes = mergeChanges(open.op.changes, op.changes);
+      open.op.hlc = op.hlc;
+      open.updatedAt = Date.now();
+      outbox.put(open);
+    } else {
+      op.base_version = saved.seenVersion;
+      outbox.put({ op, userId: entry.userId, entryKey: entry.key, state: 'pending',
+        updatedAt: Date.now() });
+    }
+    return saved;
+  });
+}
+
+export function outboxOf(userId) {
+  return transact(['outbox'], 'readonly', ({ outbox }) => ask(outbox.index('user').getAll(userId)));
+}
+
+export function outboxItems(opIds) {
+  return transact(['outbox'], 'readonly', async ({ outbox }) => {
+    const items = await Promise.all(opIds.map((id) => ask(outbox.get(id))));
+    return items.filter(Boolean);
+  });
+}
+
+export function dropOutboxItems(opIds) {
+  return transact(['outbox'], 'readwrite', ({ outbox }) => opIds.forEach((id) => outbox.delete(id)));
+}
+
+// Records the server's answers: a sent op leaves the outbox and its values become what
+// the server holds of this phone; a rejected one stays, with the reason, to be fixed.
+export function settleOps(items, results) {
+  return transact(['entries', 'outbox'], 'readwrite', async ({ entries, outbox }) => {
+    const byId = new Map(results.map((result) => [result.op_id, result]));
+    const touched = new Map();
+    for (const item of items) {
+      const result = byId.get(item.op.op_id);
+      if (!result) continue;
+      if (result.status === 'rejected') {
+        outbox.put({ ...item, state: 'rejected', reason: result.reason, message: result.message });
+        continue;
+      }
+      outbox.delete(item.op.op_id);
+      const entry = touched.get(item.entryKey) ?? await ask(entries.get(item.entryKey));
+      if (!entry) continue;
+      for (const [field, value] of Object.entries(item.op.changes)) {
+        if (typeof value === 'number') entry.acked[field] = { value, version: result.version };
+      }
+      entry.sentAt = Date.now();
+      touched.set(item.entryKey, entry);
+    }
+    for (const entry of touched.values()) entries.put(entry);
+  });
+}
+
+// Stores a pulled page and its cursor together, and notes which of this phone's counts
+// each record now includes, so the screen adds only what the server does not have yet.
+export function applyPulled(changes, cursor) {
+  return transact(['replica', 'entries', 'meta'], 'readwrite', async ({ replica, entries, meta }) => {
+    for (const change of changes) {
+      const key = `${change.collection}/${change.record_id}`;
+      replica.put({ key, collection: change.collection, record_id: change.record_id,
+        version: change.version, deleted: change.deleted, data: change.data });
+      for (const entry of await ask(entries.index('record').getAll(key))) {
+        for (const [field, acked] of Object.entries(entry.acked)) {
+          if (acked.version <= change.version) entry.included[field] = acked.value;
+        }
+        entry.seenVersion = change.version;
+        entries.put(entry);
+      }
+    }
+    meta.put(cursor, 'cursor');
+  });
+}
+
+export function replicaOf(collection) {
+  const range = IDBKeyRange.bound(`${collection}/`, `${collection}/\uffff`);
+  return transact(['replica'], 'readonly', ({ replica }) => ask(replica.getAll(range)));
+}
+
+// Drops every record pulled from the server; entries keep what this phone typed, and
+// will learn again what the server holds of it at the next pull from the start.
+export function dropReplica() {
+  return transact(['replica', 'entries', 'meta'], 'readwrite', async ({ replica, entries, meta }) => {
+    replica.clear();
+    meta.delete('cursor');
+    for (const entry of await ask(entries.getAll())) {
+      entries.put({ ...entry, included: {}, seenVersion: null });
+    }
+  });
 }

@@ -1,6 +1,6 @@
 // Who is signed in on this phone. Kept in IndexedDB so it survives with no signal.
 import { request } from './api.js';
-import { clearSession, getSession, putSession } from './db.js';
+import { clearSession, dropReplica, getSession, lastUserId, putSession } from './db.js';
 
 function deviceName() {
   const ua = navigator.userAgent;
@@ -10,6 +10,8 @@ function deviceName() {
 }
 
 async function keep(result) {
+  // The replica and its cursor belong to one user's scope; another user starts afresh.
+  if ((await lastUserId()) !== result.user.id) await dropReplica();
   const session = { token: result.token, user: result.user, deviceId: result.device.id };
   await putSession(session);
   return session;
@@ -25,11 +27,14 @@ export async function pairWith(code) {
     { body: { code, device_name: deviceName() } }));
 }
 
+// Signing out leaves nobody's records from the server on the phone; the user's own unsent
+// entries stay, to be sent when the same person signs in again.
 export async function signOut(session) {
   try {
     await request('POST', '/api/auth/logout', { token: session.token });
   } finally {
     await clearSession();
+    await dropReplica();
   }
 }
 
@@ -41,6 +46,14 @@ export async function refreshUser(session) {
   const updated = { ...session, user };
   await putSession(updated);
   return updated;
+}
+
+// The server no longer takes this phone's token. An expired sign-in keeps everything
+// and asks to sign in again; a revoked phone (lost, perhaps) also drops every record it
+// pulled from the server. Either way the user's own entries and unsent ops stay.
+export async function signInLost(error) {
+  await clearSession();
+  if (error.code === 'device_revoked') await dropReplica();
 }
 
 export { clearSession };

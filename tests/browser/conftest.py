@@ -95,6 +95,7 @@ def live(tmp_path):
         db.create_all()
         ensure_wards()
         ward = db.session.query(Ward).filter_by(code="14101").one()
+        ward.office_name, ward.office_phone = "こども家庭支援課", "045-000-0000"
         salon = Site(source_key="t:1", ward_id=ward.id, kind="salon", source_type="子育てサロン",
                      schedule_kind="periodic", municipality_code="14101", number="1",
                      prefecture="神奈川県", municipality="横浜市鶴見区", name="ひだまりサロン",
@@ -107,6 +108,8 @@ def live(tmp_path):
                  password_hash=hashed),
             User(login="yamada", display_name="やまだ", role="volunteer", ward_id=ward.id,
                  password_hash=hashed, memberships=[Membership(site_id=salon.id)]),
+            User(login="sato", display_name="さとう", role="volunteer", ward_id=ward.id,
+                 password_hash=hashed, memberships=[Membership(site_id=salon.id)]),
         ])
         db.session.commit()
     server = LiveServer(app)
@@ -116,6 +119,33 @@ def live(tmp_path):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def sign_in(page, url, login, password=PASSWORD):
+    """Open the app and sign in with the form, as a person would."""
+    page.goto(url + "/")
+    page.evaluate("window.app.ready")
+    page.get_by_label("ログイン名").fill(login)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="サインインする").click()
+
+
+@pytest.fixture
+def signed_in():
+    return sign_in
+
+
+SW_ACTIVATED_JS = """() => navigator.serviceWorker.ready.then((reg) => new Promise((resolve) => {
+  const sw = reg.active;
+  if (sw.state === 'activated') return resolve(sw.state);
+  sw.addEventListener('statechange', () => sw.state === 'activated' && resolve(sw.state));
+}))"""
+
+
+@pytest.fixture
+def worker_activated():
+    """Waits until the page's service worker is active; returns its state."""
+    return lambda page: page.evaluate(SW_ACTIVATED_JS)
 
 
 @pytest.fixture

@@ -7,24 +7,11 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-SW_ACTIVATED_JS = """() => navigator.serviceWorker.ready.then((reg) => new Promise((resolve) => {
-  const sw = reg.active;
-  if (sw.state === 'activated') return resolve(sw.state);
-  sw.addEventListener('statechange', () => sw.state === 'activated' && resolve(sw.state));
-}))"""
-
-
-def sign_in(page, url, login, password="correct horse battery"):
-    page.goto(url + "/")
-    page.evaluate("window.app.ready")
-    page.get_by_label("ログイン名").fill(login)
-    page.get_by_label("パスワード").fill(password)
-    page.get_by_role("button", name="サインインする").click()
-
 
 def test_hub_pairs_a_phone_by_qr_link_and_revokes_it(live, page, browser, axe_violations,
-                                                     tmp_path):
-    sign_in(page, live.url, "hub")
+                                                     signed_in, tmp_path):
+    signed_in(page, live.url, "hub")
+    page.get_by_role("button", name="設定").click()
     expect(page.locator("#who")).to_have_text("はやし")
     expect(page.locator("#devices-view")).to_be_visible()
     page.get_by_label("新しい端末をつなぐ人").select_option(label="やまだ（ボランティア）")
@@ -46,6 +33,7 @@ def test_hub_pairs_a_phone_by_qr_link_and_revokes_it(live, page, browser, axe_vi
 
     page.reload()
     page.evaluate("window.app.ready")
+    page.get_by_role("button", name="設定").click()
     item = page.locator("#device-list li", has_text="やまだ")
     expect(item).to_have_count(1)
     page.once("dialog", lambda dialog: dialog.accept())
@@ -60,8 +48,10 @@ def test_hub_pairs_a_phone_by_qr_link_and_revokes_it(live, page, browser, axe_vi
     phone.close()
 
 
-def test_a_used_pairing_link_says_so_kindly(live, page, browser):
-    sign_in(page, live.url, "hub")
+def test_a_used_pairing_link_says_so_kindly(live, page, browser, signed_in):
+    signed_in(page, live.url, "hub")
+    page.get_by_role("button", name="設定").click()
+    page.get_by_label("新しい端末をつなぐ人").select_option(label="やまだ（ボランティア）")
     page.get_by_role("button", name="QR コードを表示する").click()
     expect(page.locator("#pair-qr-link")).to_have_attribute("href", re.compile("#pair="))
     pair_url = page.locator("#pair-qr-link").get_attribute("href")
@@ -89,9 +79,10 @@ def test_english_is_one_tap_away_and_remembered(live, page):
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
 
-def test_the_app_shell_opens_with_no_signal(live, page, context, axe_violations):
+def test_the_app_shell_opens_with_no_signal(live, page, context, axe_violations,
+                                          worker_activated):
     page.goto(live.url + "/")
-    assert page.evaluate(SW_ACTIVATED_JS) == "activated"
+    assert worker_activated(page) == "activated"
     page.reload()
     context.set_offline(True)
     response = page.reload()

@@ -1,0 +1,60 @@
+// The directory this phone keeps for use with no signal: the wards (with the ward
+// office's desk), and the sites and programmes of the user's wards. It is public data.
+import { request } from './api.js';
+import { getDirectory, putDirectory } from './db.js';
+
+async function wardCodesOf(user) {
+  if (user.ward_code) return [user.ward_code];
+  const sites = await Promise.all(user.site_ids.slice(0, 20)
+    .map((id) => request('GET', `/api/sites/${id}`)));
+  return [...new Set(sites.map((site) => site.ward_code))];
+}
+
+// Fetches a fresh copy when online; with no signal, the copy kept last time.
+export async function loadDirectory(user) {
+  try {
+    const codes = await wardCodesOf(user);
+    const [wards, siteLists, programmeLists] = await Promise.all([
+      request('GET', '/api/wards'),
+      Promise.all(codes.map((code) => request('GET', `/api/wards/${code}/sites`))),
+      Promise.all(codes.map((code) => request('GET', `/api/wards/${code}/programmes`))),
+    ]);
+    const directory = { wards, sites: siteLists.flat(), programmes: programmeLists.flat(),
+      fetchedAt: Date.now() };
+    await putDirectory(directory);
+    return directory;
+  } catch (error) {
+    const kept = await getDirectory();
+    if (kept) return kept;
+    throw error;
+  }
+}
+
+// The sites this user logs sessions for: their own, or their ward's for hub staff.
+export function mySites(directory, user) {
+  const own = new Set(user.site_ids.map(String));
+  if (own.size) return directory.sites.filter((site) => own.has(String(site.id)));
+  if (user.role === 'hub_staff' || user.role === 'admin') {
+    return directory.sites.filter((site) => site.ward_code === user.ward_code);
+  }
+  return [];
+}
+
+function minutes(hhmm) {
+  const [h, m] = hhmm.split(':').map(Number);
+  return h * 60 + m;
+}
+
+// The site whose session is on now, else one open today, else the first.
+export function siteOnNow(sites, now = new Date()) {
+  const weekday = (now.getDay() + 6) % 7; // the directory counts Monday as 0
+  const current = now.getHours() * 60 + now.getMinutes();
+  const today = sites.filter((site) => site.open_weekdays?.includes(weekday));
+  const open = today.find((site) => site.opens_at && site.closes_at
+    && minutes(site.opens_at) <= current && current <= minutes(site.closes_at));
+  return open ?? today[0] ?? sites[0] ?? null;
+}
+
+export function wardOf(directory, site) {
+  return directory.wards.find((ward) => ward.code === site?.ward_code) ?? null;
+}

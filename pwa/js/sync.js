@@ -1,0 +1,159 @@
+// The one module that talks sync with the server: pushes the signed-in user's outbox,
+// pulls changes after the cursor, retries with backoff, and tells listeners how it went.
+// It runs on start, when the network comes back, shortly after each change, every few
+// minutes while the app is open, and when Background Sync wakes the service worker.
+import { request } from './api.js';
+import * as db from './db.js';
+import { observe } from './hlc.js';
+
+const PUSH_BATCH = 200;
+const PULL_LIMIT = 500;
+const EVERY_MS = 3 * 60 * 1000;
+const SOON_MS = 1500;
+const RETRY_FIRST_MS = 5000;
+const RETRY_MAX_MS = 5 * 60 * 1000;
+
+const listeners = new Set();
+const inFlight = new Set();
+let state = { pending: 0, rejected: 0, lastSyncedAt: null, progress: null, problem: null };
+let running = null;
+let again = false;
+let retryMs = 0;
+let timers = { soon: null, retry: null };
+let hooks = { session: async () => null, authLost: async () => {} };
+
+function emit(patch) {
+  state = { ...state, ...patch };
+  for (const listener of listeners) listener(state);
+}
+
+export function onSyncState(listener) {
+  listeners.add(listener);
+  listener(state);
+  return () => listeners.delete(listener);
+}
+
+// Ops being sent right now: a change made meanwhile goes into a new op, never into these.
+export function opsInFlight() {
+  return inFlight;
+}
+
+export async function refreshCounts() {
+  const session = await hooks.session();
+  const items = session ? await db.outboxOf(session.user.id) : [];
+  emit({
+    pending: items.filter((item) => item.state === 'pending').length,
+    rejected: items.filter((item) => item.state === 'rejected').length,
+    lastSyncedAt: (await db.getMeta('last_synced')) ?? null,
+  });
+}
+
+export function startSync({ session, authLost }) {
+  hooks = { session, authLost };
+  window.addEventListener('online', () => syncSoon(0));
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') syncSoon(0);
+  });
+  setInterval(() => syncNow(), EVERY_MS);
+  navigator.serviceWorker?.addEventListener('message', (event) => {
+    if (event.data?.type === 'sync') syncNow();
+  });
+  return syncNow();
+}
+
+// After a change: wait a moment so a burst of taps goes as one op, and ask the browser
+// to wake us for it (Background Sync) in case the page is closed before then.
+export function syncSoon(delay = SOON_MS) {
+  clearTimeout(timers.soon);
+  timers.soon = setTimeout(syncNow, delay);
+  navigator.serviceWorker?.ready
+    .then((registration) => registration.sync?.register('tsunagu-outbox'))
+    .catch(() => {});
+}
+
+export function syncNow() {
+  if (running) {
+    again = true;
+    return running;
+  }
+  running = cycle().finally(() => {
+    running = null;
+    if (again) {
+      again = false;
+      syncNow();
+    }
+  });
+  return running;
+}
+
+async function cycle() {
+  const session = await hooks.session();
+  if (!session || session.expired) {
+    await refreshCounts();
+    return;
+  }
+  await refreshCounts();
+  try {
+    await push(session);
+    await pull(session);
+    const now = new Date().toISOString();
+    await db.setMeta('last_synced', now);
+    retryMs = 0;
+    emit({ problem: null });
+  } catch (error) {
+    if (error.status === 401) {
+      await hooks.authLost(error);
+    } else if (error.code === 'offline' || error.status === 429 || error.status >= 500) {
+      scheduleRetry();
+      emit({ problem: error.code === 'offline' ? null : error });
+    } else {
+      emit({ problem: error });
+    }
+  } finally {
+    emit({ progress: null });
+    await refreshCounts();
+  }
+}
+
+function scheduleRetry() {
+  retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_FIRST_MS, retryMs * 2));
+  clearTimeout(timers.retry);
+  // Jitter, so phones that regain signal together do not all knock at once.
+  timers.retry = setTimeout(syncNow, retryMs * (0.75 + Math.random() * 0.5));
+}
+
+async function push(session) {
+  const waiting = (await db.outboxOf(session.user.id))
+    .filter((item) => item.state === 'pending')
+    .sort((a, b) => (a.op.hlc < b.op.hlc ? -1 : 1));
+  let done = 0;
+  for (let start = 0; start < waiting.length; start += PUSH_BATCH) {
+    emit({ progress: { done, total: waiting.length } });
+    const ids = waiting.slice(start, start + PUSH_BATCH).map((item) => item.op.op_id);
+    ids.forEach((id) => inFlight.add(id));
+    try {
+      // Read again after marking: a change folded in before the mark is sent with it.
+      const items = await db.outboxItems(ids);
+      const answer = await request('POST', '/api/sync/push', {
+        token: session.token, body: { protocol: 1, ops: items.map((item) => item.op) },
+      });
+      await db.settleOps(items, answer.results);
+      const node = await db.deviceIdentity();
+      await db.nextClock((last) => observe(last, answer.server_hlc, Date.now(), node));
+      done += items.length;
+    } finally {
+      ids.forEach((id) => inFlight.delete(id));
+    }
+  }
+}
+
+async function pull(session) {
+  let cursor = (await db.getMeta('cursor')) ?? 0;
+  for (;;) {
+    const page = await request('GET', `/api/sync/pull?cursor=${cursor}&limit=${PULL_LIMIT}`,
+      { token: session.token });
+    await db.applyPulled(page.changes, page.cursor);
+    cursor = page.cursor;
+    if (!page.more) return;
+  }
+}

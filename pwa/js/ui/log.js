@@ -1,0 +1,237 @@
+// The session log screen: pick the site and session, then count with big + and − buttons.
+import { siteOnNow, wardOf } from '../directory.js';
+import { t } from '../i18n.js';
+import { onSyncState } from '../sync.js';
+import * as visits from '../visits.js';
+import { showError, showStatus } from './status.js';
+
+const RESIDENCE = ['in_ward', 'out_of_ward'];
+const VISITORS = visits.VISITOR_COUNTERS.filter((name) => !RESIDENCE.includes(name));
+
+let screen = null; // { session, directory, sites, entry, record, lastTap }
+let queue = Promise.resolve();
+let stopListening = () => {};
+let notesEdited = false; // typed but not saved yet: the screen must not overwrite it
+let notesTimer = null;
+
+// Taps are applied one after another, so a quick double tap counts twice, never once.
+function enqueue(work) {
+  queue = queue.then(work).catch(showError);
+  return queue;
+}
+
+function today() {
+  const now = new Date();
+  return new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+}
+
+function labelOf(field) {
+  const match = field.match(/^consultation_(.+)_(answered_on_site|referred_to_site|connected_to_ward)$/);
+  if (match) return `${t(`topic.${match[1]}`)}・${t(`answer.${match[2]}`)}`;
+  return t(`counter.${field}`);
+}
+
+function counterRow(field, text = labelOf(field)) {
+  const row = document.createElement('div');
+  row.className = 'counter';
+  const label = document.createElement('span');
+  label.id = `label-${field}`;
+  label.textContent = text;
+  const minus = document.createElement('button');
+  minus.type = 'button';
+  minus.className = 'minus';
+  minus.textContent = '−';
+  minus.setAttribute('aria-label', t('log.minus', { label: labelOf(field) }));
+  minus.onclick = () => enqueue(() => count(field, -1));
+  const value = document.createElement('output');
+  value.id = `count-${field}`;
+  value.setAttribute('aria-labelledby', label.id);
+  const plus = document.createElement('button');
+  plus.type = 'button';
+  plus.className = 'plus';
+  plus.textContent = '+';
+  plus.setAttribute('aria-label', t('log.plus', { label: labelOf(field) }));
+  plus.onclick = () => enqueue(() => count(field, 1));
+  row.append(label, minus, value, plus);
+  return row;
+}
+
+function option(value, text) {
+  const element = document.createElement('option');
+  element.value = value;
+  element.textContent = text;
+  return element;
+}
+
+function legendAnd(fieldset, children) {
+  fieldset.replaceChildren(fieldset.querySelector('legend'), ...children);
+}
+
+function buildForm() {
+  legendAnd(document.getElementById('visitor-counters'), VISITORS.map((f) => counterRow(f)));
+  legendAnd(document.getElementById('residence-counters'), RESIDENCE.map((f) => counterRow(f)));
+  const topic = document.getElementById('log-topic');
+  const chosen = topic.value || visits.TOPICS[0];
+  topic.replaceChildren(...visits.TOPICS.map((code) => option(code, t(`topic.${code}`))));
+  topic.value = chosen;
+  topic.onchange = renderAnswers;
+  renderAnswers();
+  legendAnd(document.getElementById('log-needs'), visits.NEEDS.map((tag) => {
+    const label = document.createElement('label');
+    label.className = 'check';
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.value = tag;
+    box.onchange = () => enqueue(async () => {
+      screen.entry = await visits.setNeed(screen.entry, tag, box.checked);
+      await render();
+    });
+    label.append(box, t(`need.${tag}`));
+    return label;
+  }));
+  const session = document.getElementById('log-session');
+  const slot = session.value || 'day';
+  session.replaceChildren(...visits.SESSIONS.map((code) => option(code, t(`session.${code}`))));
+  session.value = slot;
+}
+
+function renderAnswers() {
+  const topic = document.getElementById('log-topic').value;
+  document.getElementById('answer-counters').replaceChildren(...visits.ANSWERS.map(
+    (answer) => counterRow(visits.consultationCounter(topic, answer), t(`answer.${answer}`))));
+  if (screen?.entry) render();
+}
+
+async function count(field, delta) {
+  const { entry, moved } = await visits.tap(screen.entry, field, delta);
+  screen.entry = entry;
+  if (moved) screen.lastTap = { field, delta: moved };
+  await render();
+  document.getElementById('tally-live').textContent = t('log.now',
+    { label: labelOf(field), count: visits.shownCount(entry, screen.record, field) });
+}
+
+async function undo() {
+  const last = screen.lastTap;
+  if (!last) {
+    showStatus(t('log.nothing_to_undo'));
+    return;
+  }
+  screen.lastTap = null;
+  const { entry } = await visits.tap(screen.entry, last.field, -last.delta);
+  screen.entry = entry;
+  await render();
+  showStatus(t('log.undone', { label: labelOf(last.field) }));
+  document.getElementById('tally-live').textContent = t('log.now',
+    { label: labelOf(last.field), count: visits.shownCount(entry, screen.record, last.field) });
+}
+
+async function render() {
+  if (!screen?.entry) return;
+  screen.entry = await visits.reload(screen.entry);
+  screen.record = await visits.recordOf(screen.entry);
+  for (const output of document.querySelectorAll('#log-form output[id^="count-"]')) {
+    const field = output.id.slice('count-'.length);
+    output.value = visits.shownCount(screen.entry, screen.record, field);
+  }
+  const needs = visits.shownNeeds(screen.entry, screen.record);
+  for (const box of document.querySelectorAll('#log-needs input')) box.checked = needs.has(box.value);
+  const notes = document.getElementById('log-notes');
+  if (!notesEdited && document.activeElement !== notes) {
+    notes.value = visits.shownNotes(screen.entry, screen.record);
+  }
+  renderNotesCount();
+}
+
+function renderNotesCount() {
+  const length = document.getElementById('log-notes').value.length;
+  const over = length > visits.NOTES_LIMIT;
+  const hint = document.getElementById('notes-count');
+  hint.textContent = over ? t('log.notes_too_long', { limit: visits.NOTES_LIMIT })
+    : t('log.notes_count', { count: length, limit: visits.NOTES_LIMIT });
+  hint.classList.toggle('error', over);
+}
+
+async function selectEntry() {
+  const siteId = document.getElementById('log-site').value;
+  const date = document.getElementById('log-date').value || today();
+  const slot = document.getElementById('log-session').value || 'day';
+  // What was typed belongs to the session it was typed for: save it before switching.
+  clearTimeout(notesTimer);
+  if (notesEdited && screen.entry) await saveNotes();
+  notesEdited = false;
+  screen.lastTap = null;
+  screen.entry = await visits.openEntry(screen.session.user.id, siteId, date, slot);
+  await render();
+  document.getElementById('log-form').dataset.record = screen.entry.recordId;
+}
+
+function showWorry() {
+  const site = screen.sites.find((s) => String(s.id) === screen.entry.siteId);
+  const ward = wardOf(screen.directory, site);
+  const office = document.getElementById('worry-office');
+  const phone = document.getElementById('worry-phone');
+  if (ward?.office_phone) {
+    office.textContent = ward.office_name ?? '';
+    phone.textContent = `☎ ${ward.office_phone}`;
+    phone.href = `tel:${ward.office_phone.replace(/[^\d+]/g, '')}`;
+    phone.hidden = false;
+  } else {
+    office.textContent = t('log.worry_no_office');
+    phone.hidden = true;
+  }
+  document.getElementById('worry-dialog').showModal();
+  // Shown first, counted second: the contact must never wait for the phone's storage.
+  enqueue(() => count(visits.WARD_COUNTER, 1));
+}
+
+// Opens a given entry (from "my entries") instead of today's session.
+export async function openLogFor(entry) {
+  document.getElementById('log-site').value = entry.siteId;
+  document.getElementById('log-date').value = entry.date;
+  document.getElementById('log-session').value = entry.session;
+  await selectEntry();
+}
+
+export async function showLog(session, directory, sites) {
+  screen = { session, directory, sites, entry: null, record: null, lastTap: null };
+  const usable = sites.length > 0;
+  document.getElementById('log-no-sites').hidden = usable;
+  document.getElementById('log-form').hidden = !usable;
+  if (!usable) return;
+  buildForm();
+  const site = document.getElementById('log-site');
+  const previous = site.value;
+  site.replaceChildren(...sites.map((s) => option(String(s.id), s.name)));
+  site.value = sites.some((s) => String(s.id) === previous) ? previous
+    : String(siteOnNow(sites)?.id ?? sites[0].id);
+  const date = document.getElementById('log-date');
+  if (!date.value) date.value = today();
+  for (const id of ['log-site', 'log-date', 'log-session']) {
+    document.getElementById(id).onchange = () => enqueue(selectEntry);
+  }
+  const notes = document.getElementById('log-notes');
+  notes.oninput = () => {
+    notesEdited = true;
+    renderNotesCount();
+    clearTimeout(notesTimer);
+    notesTimer = setTimeout(() => enqueue(saveNotes), 600);
+  };
+  notes.onchange = () => {
+    clearTimeout(notesTimer);
+    enqueue(saveNotes);
+  };
+  document.getElementById('worry').onclick = showWorry;
+  document.getElementById('undo').onclick = () => enqueue(undo);
+  stopListening();
+  stopListening = onSyncState(() => enqueue(render));
+  await enqueue(selectEntry);
+}
+
+async function saveNotes() {
+  const value = document.getElementById('log-notes').value;
+  if (value !== visits.shownNotes(screen.entry, screen.record)) {
+    screen.entry = await visits.setNotes(screen.entry, value);
+  }
+  notesEdited = document.getElementById('log-notes').value !== value;
+}

@@ -1,0 +1,26 @@
+// A deployed update waits until the user says so: "新しいバージョンがあります" → reload.
+export function watchForUpdates() {
+  if (!('serviceWorker' in navigator)) return;
+  const banner = document.getElementById('update-banner');
+  const offer = (worker) => {
+    banner.hidden = false;
+    document.getElementById('update-reload').onclick = () => {
+      worker.postMessage({ type: 'skip-waiting' });
+    };
+  };
+  navigator.serviceWorker.register('/sw.js').then((registration) => {
+    if (registration.waiting && navigator.serviceWorker.controller) offer(registration.waiting);
+    registration.addEventListener('updatefound', () => {
+      const worker = registration.installing;
+      worker?.addEventListener('statechange', () => {
+        if (worker.state === 'installed' && navigator.serviceWorker.controller) offer(worker);
+      });
+    });
+  }).catch(() => {});
+  let reloading = false;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (banner.hidden || reloading) return;
+    reloading = true;
+    location.reload();
+  });
+}

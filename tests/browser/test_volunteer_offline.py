@@ -1,0 +1,289 @@
+"""The volunteer's phone in real Chromium: logging sessions with no signal, syncing by
+itself, two phones adding up, rejected entries fixed, a lost sign-in, a revoked phone."""
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from server.accounts.models import Device, User
+from server.extensions import db
+from server.replication.models import SyncRecord
+
+pytestmark = pytest.mark.browser
+
+OUTBOX_JS = """async () => {
+  const db = await import('/js/db.js');
+  const session = await db.getSession();
+  const userId = session ? session.user.id : await db.lastUserId();
+  return (await db.outboxOf(userId)).length;
+}"""
+
+REPLICA_JS = """async () => (await import('/js/db.js')).replicaOf('visit')"""
+
+
+def visits_on_server(live) -> dict[str, dict]:
+    with live.app.app_context():
+        rows = db.session.scalars(select(SyncRecord).where(SyncRecord.collection == "visit"))
+        return {row.record_id: json.loads(row.data_json) for row in rows}
+
+
+def plus(page, label, times=1):
+    button = page.get_by_role("button", name=f"{label}を1増やす")
+    for _ in range(times):
+        button.click()
+
+
+def shown(page, field):
+    return page.locator(f"#count-{field}")
+
+
+def open_session(page, date):
+    page.get_by_label("日付").fill(date)
+    expect(page.locator("#log-form")).to_have_attribute("data-record", re.compile(f":{date}:day$"))
+
+
+def wait_until_sent(page):
+    expect(page.locator("#sync-bar")).to_be_visible(timeout=15_000)
+    expect(page.locator("#sync-pending")).to_have_text("すべて送信済み", timeout=15_000)
+
+
+def test_offline_install_log_reopen_and_sync_without_a_click(live, page, context, signed_in,
+                                                             worker_activated, tmp_path):
+    signed_in(page, live.url, "yamada")
+    expect(page.locator("#log-view")).to_be_visible()
+    assert worker_activated(page) == "activated"
+    context.set_offline(True)
+    page.reload()
+    page.evaluate("window.app.ready")
+    expect(page.locator("#log-view")).to_be_visible()  # the shell came from the cache
+
+    for date, parents in (("2026-11-02", 1), ("2026-11-09", 2), ("2026-11-16", 3)):
+        open_session(page, date)
+        plus(page, "保護者", parents)
+        plus(page, "子ども 1歳")
+        expect(shown(page, "parents")).to_have_text(str(parents))
+    expect(page.locator("#sync-pending")).to_have_text("未送信 3件")
+    page.screenshot(path=str(tmp_path / "offline-log.png"), full_page=True)
+
+    page.close()
+    again = context.new_page()
+    again.goto(live.url + "/")
+    again.evaluate("window.app.ready")
+    again.get_by_role("button", name="わたしの記録").click()
+    items = again.locator("#entry-list li")
+    expect(items).to_have_count(3)
+    expect(again.locator("#entry-list li[data-state=waiting]")).to_have_count(3)
+    assert visits_on_server(live) == {}
+
+    context.set_offline(False)  # no click: the app notices the network and sends
+    wait_until_sent(again)
+    expect(again.locator("#entry-list li[data-state=sent]")).to_have_count(3)
+    on_server = visits_on_server(live)
+    site = next(iter(on_server)).split(":")[0]
+    assert {record: data["parents"] for record, data in on_server.items()} == {
+        f"{site}:2026-11-02:day": 1, f"{site}:2026-11-09:day": 2, f"{site}:2026-11-16:day": 3}
+    assert all(data["children_1"] == 1 for data in on_server.values())
+
+    # Sending again (a retry whose answer was lost) must not count twice.
+    again.evaluate("async () => (await import('/js/sync.js')).syncNow()")
+    assert visits_on_server(live) == on_server
+
+
+def test_two_volunteers_count_one_session_offline_and_both_see_the_sum(live, browser,
+                                                                       signed_in,
+                                                                       worker_activated):
+    phones = []
+    for login, parents in (("yamada", 3), ("sato", 4)):
+        context = browser.new_context(viewport={"width": 360, "height": 740})
+        page = context.new_page()
+        signed_in(page, live.url, login)
+        expect(page.locator("#log-view")).to_be_visible()
+        worker_activated(page)
+        context.set_offline(True)
+        open_session(page, "2026-11-20")
+        plus(page, "保護者", parents)
+        plus(page, "父親")
+        phones.append((context, page))
+    for context, page in phones:
+        context.set_offline(False)
+        wait_until_sent(page)
+    (record,) = visits_on_server(live).values()
+    assert (record["parents"], record["fathers"]) == (7, 2)
+    for _, page in phones:
+        page.get_by_role("button", name="今すぐ送る").click()
+        expect(shown(page, "parents")).to_have_text("7")
+        expect(shown(page, "fathers")).to_have_text("2")
+    for context, _ in phones:
+        context.close()
+
+
+def test_a_rejected_entry_shows_why_and_goes_again_once_fixed(live, page, signed_in):
+    signed_in(page, live.url, "yamada")
+    open_session(page, "2026-11-21")
+    plus(page, "保護者", 2)
+    # Typed text is never cut off on the phone; the server refuses what is too long.
+    page.get_by_label("メモ").fill("あ" * 2100)
+    page.get_by_label("メモ").blur()
+    expect(page.locator("#notes-count")).to_contain_text("2000 文字までです")
+    expect(page.locator("#sync-problem")).to_contain_text("受け付けられませんでした",
+                                                          timeout=15_000)
+    page.get_by_role("button", name="わたしの記録").click()
+    item = page.locator("#entry-list li[data-state=rejected]")
+    expect(item).to_contain_text("内容に誤りがあります")
+    expect(item).to_contain_text("notes must be at most 2000 characters")
+
+    item.get_by_role("button", name="開いて直す").click()
+    page.get_by_label("メモ").fill("園庭開放の案内を渡した")
+    page.get_by_label("メモ").blur()
+    page.get_by_role("button", name="わたしの記録").click()
+    page.locator("#entry-list li[data-state=rejected]").get_by_role(
+        "button", name="もう一度送る").click()
+    expect(page.locator("#entry-list li[data-state=sent]")).to_have_count(1, timeout=15_000)
+    expect(page.locator("#sync-problem")).to_be_hidden()
+    (record,) = visits_on_server(live).values()
+    assert record["notes"] == "園庭開放の案内を渡した"
+    assert record["parents"] == 2
+
+
+def test_an_expired_sign_in_keeps_the_entries_and_sends_them_after_signing_in(
+        live, page, context, signed_in):
+    signed_in(page, live.url, "yamada")
+    expect(page.locator("#log-view")).to_be_visible()
+    context.set_offline(True)
+    open_session(page, "2026-11-22")
+    plus(page, "保護者", 5)
+    with live.app.app_context():
+        for device in db.session.scalars(select(Device)):
+            device.expires_at = device.created_at
+        db.session.commit()
+    context.set_offline(False)
+    expect(page.locator("#status")).to_contain_text("サインインの期限が切れました")
+    expect(page.locator("#signin-view")).to_be_visible()
+    assert page.evaluate(OUTBOX_JS) == 1
+    assert visits_on_server(live) == {}
+
+    page.get_by_label("ログイン名").fill("yamada")
+    page.get_by_label("パスワード").fill("correct horse battery")
+    page.get_by_role("button", name="サインインする").click()
+    wait_until_sent(page)
+    (record,) = visits_on_server(live).values()
+    assert record["parents"] == 5
+
+
+def test_a_revoked_phone_forgets_others_records_but_keeps_and_later_sends_its_own(
+        live, page, context, signed_in):
+    signed_in(page, live.url, "sato")
+    open_session(page, "2026-11-23")
+    plus(page, "保護者", 2)  # someone else's record, which this phone will pull
+    wait_until_sent(page)
+    page.get_by_role("button", name="設定").click()
+    page.get_by_role("button", name="サインアウト").click()
+    expect(page.locator("#signin-view")).to_be_visible()
+
+    signed_in(page, live.url, "yamada")
+    expect(page.locator("#log-view")).to_be_visible()
+    open_session(page, "2026-11-23")
+    expect(shown(page, "parents")).to_have_text("2")  # sato's count, pulled
+    assert len(page.evaluate(REPLICA_JS)) == 1
+    context.set_offline(True)
+    open_session(page, "2026-11-24")
+    plus(page, "保護者", 3)
+    with live.app.app_context():
+        yamada = db.session.scalar(select(User).where(User.login == "yamada"))
+        for device in db.session.scalars(select(Device).where(Device.user_id == yamada.id)):
+            device.revoked_at = device.created_at
+        db.session.commit()
+
+    context.set_offline(False)
+    expect(page.locator("#status")).to_contain_text("この端末は利用停止されました")
+    assert page.evaluate(REPLICA_JS) == []
+    assert page.evaluate(OUTBOX_JS) == 1
+    assert set(visits_on_server(live)) == {next(iter(visits_on_server(live)))}
+
+    page.get_by_label("ログイン名").fill("yamada")
+    page.get_by_label("パスワード").fill("correct horse battery")
+    page.get_by_role("button", name="サインインする").click()
+    wait_until_sent(page)
+    parents = sorted(data["parents"] for data in visits_on_server(live).values())
+    assert parents == [2, 3]
+
+
+def test_signing_out_warns_while_entries_are_unsent(live, page, context, signed_in):
+    signed_in(page, live.url, "yamada")
+    expect(page.locator("#log-view")).to_be_visible()
+    context.set_offline(True)
+    open_session(page, "2026-11-25")
+    plus(page, "保護者")
+    page.get_by_role("button", name="設定").click()
+    with page.expect_event("dialog") as asked:
+        page.get_by_role("button", name="サインアウト").click()
+    assert "未送信の記録が 1件あります" in asked.value.message
+    asked.value.dismiss()
+    expect(page.locator("#settings-view")).to_be_visible()
+    expect(page.locator("#sync-pending")).to_have_text("未送信 1件")
+
+
+def test_worry_button_shows_the_ward_desk_and_records_only_the_connection(live, page,
+                                                                         signed_in):
+    signed_in(page, live.url, "yamada")
+    open_session(page, "2026-11-26")
+    page.get_by_role("button", name="心配なことがある").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("こども家庭支援課")
+    expect(dialog.get_by_role("link", name="045-000-0000")).to_have_attribute(
+        "href", "tel:0450000000")
+    dialog.get_by_role("button", name="閉じる").click()
+    wait_until_sent(page)
+    (record,) = visits_on_server(live).values()
+    assert record["connected_to_ward_count"] == 1
+    assert not record.get("notes")
+
+
+def test_undo_takes_back_the_last_tap_only(live, page, signed_in):
+    signed_in(page, live.url, "yamada")
+    open_session(page, "2026-11-27")
+    plus(page, "保護者", 2)
+    plus(page, "祖父母")
+    expect(page.locator("#tally-live")).to_have_text("祖父母 1")
+    page.get_by_role("button", name="ひとつ戻す").click()
+    expect(shown(page, "grandparents")).to_have_text("0")
+    expect(shown(page, "parents")).to_have_text("2")
+    expect(page.locator("#tally-live")).to_have_text("祖父母 0")
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_main_screens_have_no_serious_accessibility_problems(live, page, signed_in,
+                                                             axe_violations, language):
+    signed_in(page, live.url, "yamada")
+    expect(page.locator("#log-view")).to_be_visible()
+    if language == "en":
+        page.get_by_role("button", name="English").click()
+        expect(page.get_by_role("heading", name="Session log")).to_be_visible()
+    page.get_by_role("button", name="保護者を1増やす" if language == "ja"
+                     else "Add one to Parents").click()
+    for tab in (("記録する", "わたしの記録", "設定") if language == "ja"
+                else ("Log", "My entries", "Settings")):
+        page.get_by_role("button", name=tab, exact=True).click()
+        assert axe_violations(page) == [], tab
+
+
+def test_a_new_version_is_offered_and_loaded_on_request(live, page, signed_in, monkeypatch,
+                                                       worker_activated):
+    from server import pwa
+
+    signed_in(page, live.url, "yamada")
+    worker_activated(page)
+    newer = pwa.service_worker_source().replace("const VERSION = ", "const VERSION = 'next-' + ")
+    monkeypatch.setattr(pwa, "service_worker_source", lambda: newer)
+    page.evaluate("navigator.serviceWorker.ready.then((reg) => reg.update())")
+    banner = page.locator("#update-banner")
+    expect(banner).to_contain_text("新しいバージョンがあります")
+    with page.expect_event("load"):
+        page.get_by_role("button", name="再読み込み").click()
+    page.evaluate("window.app.ready")
+    expect(page.locator("#update-banner")).to_be_hidden()
+    (cache,) = page.evaluate("caches.keys()")
+    assert cache.startswith("tsunagu-shell-next-")
