@@ -21,6 +21,13 @@ ENV_SETTINGS = {
     "TSUNAGU_SYNC_MAX_BATCH": ("SYNC_MAX_BATCH", int),
     "TSUNAGU_SYNC_NODE_ID": ("SYNC_NODE_ID", str),
     "TSUNAGU_SCHEDULER": ("SCHEDULER_ENABLED", lambda v: v.lower() in {"1", "true", "yes", "on"}),
+    "TSUNAGU_PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
+    "TSUNAGU_CARD_POOL_SIZE": ("CARD_POOL_SIZE", int),
+    "TSUNAGU_CARD_EXPIRE_DAYS": ("CARD_EXPIRE_DAYS", int),
+    "TSUNAGU_CARD_GRACE_DAYS": ("CARD_GRACE_DAYS", int),
+    "TSUNAGU_CARD_TOKEN_UNUSED_DAYS": ("CARD_TOKEN_UNUSED_DAYS", int),
+    "TSUNAGU_CARD_PAGE_RATE_LIMIT": ("CARD_PAGE_RATE_LIMIT", str),
+    "TSUNAGU_EVENING_NOTICE_HOUR": ("EVENING_NOTICE_HOUR", int),
 }
 
 DEFAULTS = {
@@ -36,6 +43,14 @@ DEFAULTS = {
     "SYNC_MAX_DRIFT_MS": 5 * 60 * 1000,
     "SYNC_MAX_BATCH": 500,
     "SYNC_NODE_ID": "server",
+    # Cards: the address parents' QR codes point at ("" = the address the request came to).
+    "PUBLIC_BASE_URL": "",
+    "CARD_POOL_SIZE": 10,
+    "CARD_EXPIRE_DAYS": 30,
+    "CARD_GRACE_DAYS": 7,
+    "CARD_TOKEN_UNUSED_DAYS": 180,
+    "CARD_PAGE_RATE_LIMIT": "30 per minute;300 per hour",
+    "EVENING_NOTICE_HOUR": 18,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
 }
 

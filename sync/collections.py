@@ -212,7 +212,8 @@ def status(lattice: Lattice) -> FieldSpec:
 
 @dataclass(frozen=True)
 class CollectionSpec:
-    """A collection: fields, the site it belongs to, and who may read it.
+    """A collection: fields, the site it belongs to, who may read it, and which writes
+    only a site's staff may make.
 
     ``site_field`` names the owning site: writing a record needs that site in scope, and
     so does moving the record to another site. ``shared_site_field`` names a second site
@@ -227,6 +228,9 @@ class CollectionSpec:
     shared_site_field: str | None = None
     public: bool = False
     identity: Callable[[str], Mapping[str, Any] | None] | None = field(default=None)
+    staff_only: Mapping[str, tuple[Any, str]] = field(default_factory=dict)
+    """``field: (value, site_field)``: writing ``value`` to ``field`` needs the user to be
+    staff of the site named by ``site_field`` (a card's arrival: the target site)."""
 
     def initial_data(self, record_id: str) -> dict[str, Any] | None:
         """Data of a record before any op; ``None`` if ``record_id`` is not valid here."""
@@ -348,6 +352,7 @@ CARD = CollectionSpec(
     name="card",
     fields={
         "status": status(CARD_STATUS),
+        "issued_on": register(iso_date, nullable=False),
         "issuing_site_id": register(identifier, nullable=False),
         "target_site_id": register(identifier, nullable=False),
         "programme_id": register(identifier),
@@ -358,6 +363,8 @@ CARD = CollectionSpec(
     },
     site_field="issuing_site_id",
     shared_site_field="target_site_id",
+    # Only the site the family reached can say it did: its staff, not a volunteer.
+    staff_only={"status": ("arrived", "target_site_id")},
 )
 
 OUTREACH = CollectionSpec(

@@ -432,6 +432,12 @@ def _scope_problem(
     owner = op.changes.get(spec.site_field)
     if owner is not None and not scope.covers(owner):
         return Reason.OUT_OF_SCOPE, f"{spec.site_field} {owner} is not one of your sites"
+    for name, (value, site_field) in spec.staff_only.items():
+        site = op.changes.get(site_field, data.get(site_field))
+        # As above, a site not known yet cannot be checked without the outcome depending
+        # on which op arrived first.
+        if op.changes.get(name) == value and site is not None and not scope.staffs(site):
+            return Reason.OUT_OF_SCOPE, f"only staff of {site_field} {site} may set {name} {value}"
     return None
 
 
@@ -637,6 +643,46 @@ def _commit(
             continue
         return planned.finish(positions)
     raise AssertionError("unreachable")
+
+
+def write_as_server(
+    store: Store,
+    collection: str,
+    record_id: str,
+    changes: Mapping[str, Any],
+    *,
+    op_id: str,
+    user_id: str,
+    now_ms: int,
+    scope: Scope,
+    server_node: str,
+) -> OpResult:
+    """Write ``changes`` to a stored record as the server (a timer, a page a parent opened),
+    through the same merge path as a phone's op. Retrying with the same ``op_id`` returns
+    the first answer.
+
+    :raise UnknownRecord: the record was never stored.
+    :raise RejectedOp: the changes fail validation or ``scope``; nothing is stored.
+    """
+    _check_clock_arguments(now_ms, 0, server_node)
+    key = RecordKey(collection, record_id)
+
+    def build(loaded: Loaded) -> Op:
+        stored = loaded.records.get(key)
+        if stored is None:
+            raise UnknownRecord(f"no record {collection}/{record_id}")
+        return Op(
+            op_id=op_id,
+            device_id=server_node,
+            user_id=user_id,
+            collection=collection,
+            record_id=record_id,
+            hlc=_server_clock(_decode(stored)["meta"]["hlc"], now_ms, server_node),
+            base_version=stored.version,
+            changes=dict(changes),
+        )
+
+    return _apply_server_op(store, op_id, key, build, now_ms=now_ms, scope=scope)
 
 
 def _apply_server_op(

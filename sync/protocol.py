@@ -59,19 +59,28 @@ class Scope:
 
     sites: frozenset[str] | None
     may_restore: bool = False
+    staff_sites: frozenset[str] | None = frozenset()
+    """Sites where the user works as staff (not as a volunteer): only they confirm what
+    a site itself must vouch for, such as a family's arrival. ``None``: every site."""
 
     @classmethod
-    def of(cls, *sites: str, may_restore: bool = False) -> Scope:
-        return cls(frozenset(sites), may_restore)
+    def of(cls, *sites: str, may_restore: bool = False,
+           staff: tuple[str, ...] = ()) -> Scope:
+        return cls(frozenset(sites), may_restore, frozenset(staff))
 
     @classmethod
     def everywhere(cls, *, may_restore: bool = True) -> Scope:
-        return cls(None, may_restore)
+        return cls(None, may_restore, None)
 
     def covers(self, site_id: str | None) -> bool:
         if site_id is None:
             return False
         return self.sites is None or site_id in self.sites
+
+    def staffs(self, site_id: str | None) -> bool:
+        if site_id is None:
+            return False
+        return self.staff_sites is None or site_id in self.staff_sites
 
 
 _OP_KEYS = {"op_id", "device_id", "user_id", "collection", "record_id", "hlc"}

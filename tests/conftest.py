@@ -8,6 +8,7 @@ turns that skip into a failure.
 import atexit
 import functools
 import os
+import uuid
 from datetime import time
 
 import pytest
@@ -208,5 +209,39 @@ def auth_header(app):
         _device, token = issue_device(user, "test phone")
         db.session.commit()
         return {"Authorization": f"Bearer {token}"}
+
+    return make
+
+
+@pytest.fixture
+def mint_card(client, auth_header):
+    """A factory: mint one token for ``issuer``'s site; returns the minted token's JSON."""
+
+    def make(issuer: User, site: Site, **body) -> dict:
+        response = client.post("/api/cards/tokens", json={"site_id": site.id, "count": 1, **body},
+                               headers=auth_header(issuer))
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["tokens"][0]
+
+    return make
+
+
+@pytest.fixture
+def issue_card(client, auth_header):
+    """A factory: a phone of ``issuer`` sends the card ``short_code`` (as the PWA does)."""
+
+    def make(issuer: User, short_code: str, issuing: Site, target: Site, **fields) -> dict:
+        changes = {"status": "issued", "issued_on": "2026-11-28",
+                   "issuing_site_id": str(issuing.id), "target_site_id": str(target.id),
+                   **fields}
+        op = {"op_id": str(uuid.uuid4()), "device_id": "phone-issuer", "user_id": "x",
+              "collection": "card", "record_id": short_code,
+              "hlc": f"{1_790_000_000_000:015d}:000000:phone-issuer", "base_version": None,
+              "changes": changes}
+        response = client.post("/api/sync/push", json={"protocol": 1, "ops": [op]},
+                               headers=auth_header(issuer))
+        (result,) = response.get_json()["results"]
+        assert result["status"] == "applied", result
+        return result
 
     return make

@@ -1,6 +1,7 @@
 """Named sync operations: the engine called with the caller's scope, clock and store."""
 
 import time
+from dataclasses import replace
 
 from flask import current_app
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from ..extensions import db
 from ..store import SqlStore, change_json
 
 RESTORERS = {"hub_staff", "admin"}
+STAFF = {"site_staff", "hub_staff"}
 
 
 def store() -> SqlStore:
@@ -36,10 +38,14 @@ def read_scope(user: User) -> Scope:
 
 
 def write_scope(user: User) -> Scope:
-    """What a user may push to: as ``read_scope``, but a ward officer only reads."""
+    """What a user may push to: as ``read_scope``, but a ward officer only reads, and only
+    site and hub staff vouch for their sites (a family's arrival)."""
     if user.role == "ward_officer":
         return Scope(frozenset())
-    return read_scope(user)
+    scope = read_scope(user)
+    if user.role in STAFF:
+        return replace(scope, staff_sites=scope.sites)
+    return scope
 
 
 def _clock() -> dict:

@@ -26,7 +26,7 @@ from sync.store import MemoryStore
 NOW_MS = 1_750_000_000_000
 SETUP_MS = NOW_MS - 100_000
 SITE = "site-a"
-SCOPE = Scope.of(SITE, may_restore=True)
+SCOPE = Scope.of(SITE, may_restore=True, staff=(SITE, "site-b"))  # may confirm arrivals
 V1 = RecordKey("visit", f"{SITE}:2025-04-08:am")  # created by the setup
 V2 = RecordKey("visit", f"{SITE}:2025-04-08:pm")  # created offline
 CARD = RecordKey("card", "card-1")  # created by the setup

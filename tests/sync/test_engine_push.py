@@ -232,16 +232,32 @@ def test_a_card_without_its_site_yet_is_kept_until_the_op_naming_it_arrives(push
     assert [r.status for r in results] == [Status.APPLIED, Status.APPLIED]
 
 
-def test_a_cards_target_site_may_confirm_arrival_and_a_third_site_may_not(push, create_op, store):
+def _issued_card_and_arrival(push, create_op):
     issued = create_op({"status": "issued", "issuing_site_id": SITE, "target_site_id": OTHER_SITE},
                        collection="card", record_id=CARD_ID)
     push([issued])
-    arrived = create_op({"status": "arrived"}, device="phone-t", collection="card",
-                        record_id=CARD_ID)
+    return create_op({"status": "arrived"}, device="phone-t", collection="card",
+                     record_id=CARD_ID)
+
+
+def test_a_cards_target_site_may_confirm_arrival_and_a_third_site_may_not(push, create_op, store):
+    arrived = _issued_card_and_arrival(push, create_op)
     meddling = create_op({"status": "cancelled"}, device="phone-x", collection="card",
                          record_id=CARD_ID)
-    assert push([arrived], scope=Scope.of(OTHER_SITE)).results[0].status is Status.APPLIED
+    target_staff = Scope.of(OTHER_SITE, staff=(OTHER_SITE,))
+    assert push([arrived], scope=target_staff).results[0].status is Status.APPLIED
     assert push([meddling], scope=Scope.of("elsewhere")).results[0].reason is Reason.OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize("scope", [
+    Scope.of(OTHER_SITE),  # a volunteer of the target site
+    Scope.of(SITE, staff=(SITE,)),  # staff of the issuing site
+])
+def test_only_the_target_sites_staff_confirm_an_arrival(push, create_op, scope):
+    arrived = _issued_card_and_arrival(push, create_op)
+    (result,) = push([arrived], scope=scope).results
+    assert result.reason is Reason.OUT_OF_SCOPE
+    assert "only staff of target_site_id" in result.message
 
 
 def test_a_record_cannot_be_moved_to_a_site_outside_scope(push, create_op):

@@ -1,0 +1,67 @@
+"""What the card API does: mint tokens for a site, confirm a family's arrival."""
+
+import uuid
+
+from flask import current_app
+from sqlalchemy import select
+
+from sync import engine
+from sync.errors import RejectedOp, UnknownRecord
+from sync.protocol import Reason
+
+from ..accounts import policy
+from ..accounts.models import User
+from ..directory.models import Site
+from ..errors import ApiError
+from ..extensions import db
+from ..pairing import qr_svg
+from ..replication.operations import now_ms, store, write_scope
+from . import tokens
+from .records import card_data
+
+
+def mint_for(user: User, site: Site, count: int, *, printed: bool, url_root: str) -> dict:
+    """:raise 403: the site is not the user's, or a volunteer asks for a printed sheet."""
+    policy.require(write_scope(user).covers(str(site.id)))
+    if printed:
+        policy.require(policy.may_manage_ward(user, site.ward_id))
+    minted = tokens.mint(site.id, count, user_id=user.id, printed=printed)
+    db.session.commit()
+    return {
+        "site_id": site.id,
+        "pool_size": current_app.config["CARD_POOL_SIZE"],
+        "tokens": [{"short_code": row.short_code, "token": token,
+                    "url": (url := tokens.card_url(token, url_root)), "qr_svg": qr_svg(url)}
+                   for row, token in minted],
+    }
+
+
+def confirm_arrival(user: User, short_code: str, op_id: uuid.UUID | None) -> dict:
+    """Mark a card arrived, as ``user``: only staff of the card's target site may.
+
+    :raise 404: no such card. :raise 403: not staff of its target site.
+    """
+    code = tokens.normalise_code(short_code)
+    if card_data(code) is None:
+        raise ApiError(404, "not_found", "カードが見つかりません / No such card.",
+                       {"short_code": ["unknown"]})
+    try:
+        result = engine.write_as_server(
+            store(), "card", code, {"status": "arrived"}, op_id=str(op_id or uuid.uuid4()),
+            user_id=str(user.id), now_ms=now_ms(), scope=write_scope(user),
+            server_node=current_app.config["SYNC_NODE_ID"])
+    except UnknownRecord:
+        raise ApiError(404, "not_found", "カードが見つかりません / No such card.") from None
+    except RejectedOp as error:
+        if error.code == Reason.OUT_OF_SCOPE:
+            raise policy.forbidden() from None
+        raise
+    return {"short_code": code, "status": card_data(code)["status"], "version": result.version}
+
+
+def site_or_404(site_id: int) -> Site:
+    site = db.session.scalar(select(Site).where(Site.id == site_id))
+    if site is None:
+        raise ApiError(404, "not_found", "施設が見つかりません / No such site.",
+                       {"site_id": ["unknown"]})
+    return site

@@ -1,0 +1,56 @@
+"""Minting card tokens: an unguessable secret for the parent's URL and a short code."""
+
+import hashlib
+import secrets
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from .models import CardToken
+
+TOKEN_BYTES = 16  # 128 bits: the URL is the only key to a card's page
+# Crockford's base32 without I, L, O, U: nothing to misread on a paper card.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 8
+_READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_code(typed: str) -> str:
+    """A short code as typed or scanned ("k7q2-m9xd") in its stored form ("K7Q2M9XD")."""
+    return "".join(ch for ch in typed.upper().translate(_READ_AS) if ch in CODE_ALPHABET)
+
+
+def card_url(token: str, url_root: str) -> str:
+    """The parent's page; ``url_root`` is where the request came, unless configured."""
+    base = current_app.config["PUBLIC_BASE_URL"] or url_root
+    return f"{base.rstrip('/')}/c/{token}"
+
+
+def mint(site_id: int, count: int, *, user_id: int | None, printed: bool = False
+         ) -> list[tuple[CardToken, str]]:
+    """Mint ``count`` tokens for a site; returns each row with its secret, which is not
+    stored and cannot be shown again. The caller commits."""
+    minted = []
+    taken = set()
+    while len(minted) < count:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if code in taken or db.session.scalar(select(CardToken.id).where(
+                CardToken.short_code == code)):
+            continue
+        taken.add(code)
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        row = CardToken(short_code=code, token_hash=digest(token), site_id=site_id,
+                        minted_by_id=user_id, printed=printed)
+        db.session.add(row)
+        minted.append((row, token))
+    db.session.flush()
+    return minted
+
+
+def by_token(token: str) -> CardToken | None:
+    return db.session.scalar(select(CardToken).where(CardToken.token_hash == digest(token)))

@@ -1,0 +1,41 @@
+"""The card API for phones: mint tokens ahead, confirm an arrival."""
+
+from flask import Blueprint, g, request
+
+from schemas.cards import (
+    ArrivalRequestSchema,
+    CardStatusSchema,
+    MintRequestSchema,
+    MintResponseSchema,
+)
+
+from ..accounts.auth import login_required
+from ..api import documented, load_body, respond
+from ..extensions import limiter
+from . import operations
+
+bp = Blueprint("cards", __name__, url_prefix="/api/cards")
+
+
+@bp.post("/tokens")
+@login_required
+@limiter.limit("60 per minute")
+@documented("Mint card tokens for a site: a phone's pool, or a printed sheet (hub staff)",
+            "cards", body=MintRequestSchema, response=MintResponseSchema, status=201,
+            errors=(400, 401, 403, 404, 422, 429))
+def mint():
+    data = load_body(MintRequestSchema())
+    site = operations.site_or_404(data["site_id"])
+    return respond(MintResponseSchema(), operations.mint_for(
+        g.user, site, data["count"], printed=data["printed"], url_root=request.url_root), 201)
+
+
+@bp.post("/<short_code>/arrival")
+@login_required
+@documented("The family arrived: staff of the card's target site confirm it", "cards",
+            body=ArrivalRequestSchema, response=CardStatusSchema,
+            errors=(400, 401, 403, 404, 422))
+def arrival(short_code: str):
+    data = load_body(ArrivalRequestSchema())
+    return respond(CardStatusSchema(),
+                   operations.confirm_arrival(g.user, short_code, data["op_id"]))
