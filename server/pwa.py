@@ -25,8 +25,9 @@ SHELL_SUFFIXES = {".js", ".css", ".webmanifest"}
 SHELL_EXTRA = ("icons/icon.svg",)
 
 
-def shell_paths(root: Path = PWA_DIR) -> list[str]:
+def shell_paths(root: Path | None = None) -> list[str]:
     """Relative paths of the app shell, sorted; ``sw.js`` itself is not part of it."""
+    root = root or PWA_DIR
     found = [p.relative_to(root).as_posix() for p in root.rglob("*")
              if p.is_file() and p.suffix in SHELL_SUFFIXES and p.name != "sw.js"]
     return sorted({"index.html", *found, *(e for e in SHELL_EXTRA if (root / e).is_file())})

@@ -12,6 +12,11 @@ async function wardCodesOf(user) {
 
 // Fetches a fresh copy when online; with no signal, the copy kept last time.
 export async function loadDirectory(user) {
+  // With no signal, do not wait for requests that cannot succeed.
+  if (!navigator.onLine) {
+    const kept = await getDirectory();
+    if (kept) return kept;
+  }
   try {
     const codes = await wardCodesOf(user);
     const [wards, siteLists, programmeLists] = await Promise.all([
