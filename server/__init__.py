@@ -46,9 +46,11 @@ def create_app(test_config: dict | None = None) -> Flask:
                       card_reports_bp, api_docs_bp, pwa.bp):
         app.register_blueprint(blueprint)
 
+    from .cards.jobs import init_scheduler
     from .cli import register_commands
 
     register_commands(app)
+    init_scheduler(app)
     return app
 
 

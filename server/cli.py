@@ -1,6 +1,7 @@
 """The ``tsunagu`` command: Flask's CLI with Tsunagu's own commands added."""
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -19,7 +20,8 @@ def main() -> None:
 
 
 def register_commands(app) -> None:
-    for command in (demo, serve, import_sites, export_sites, create_user, backup, map_kind):
+    for command in (demo, serve, import_sites, export_sites, create_user, backup, map_kind,
+                    run_jobs):
         app.cli.add_command(command)
 
 
@@ -167,3 +169,49 @@ def backup(path: Path) -> None:
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"backup written to {path}")
+
+
+def _japan_datetime(_ctx, _param, value: str | None):
+    if value is None:
+        return None
+    from .timeutil import JAPAN
+
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("an ISO 8601 time, e.g. 2026-11-28T18:00+09:00") from None
+    # A person at a city office means Japan time when they write no offset.
+    return moment if moment.tzinfo else moment.replace(tzinfo=JAPAN)
+
+
+@click.command("run-jobs")
+@click.option("--at", "at", callback=_japan_datetime, metavar="ISO-DATETIME",
+              help="Run as of this time instead of now (no offset: Japan time).")
+@with_appcontext
+def run_jobs(at: datetime | None) -> None:
+    """Run the card jobs that are due: expiry (hourly), the evening notice and token
+    accounting (daily). Each runs once per hour or day however often this is called, so
+    cron may call it every few minutes, beside or instead of TSUNAGU_SCHEDULER."""
+    from .cards.jobs import run_due
+    from .timeutil import utcnow
+
+    try:
+        results = run_due(at or utcnow())
+    except Exception as exc:
+        raise click.ClickException(f"a job failed: {exc!r} (see the log)") from exc
+    for job, result in results.items():
+        if result is None:
+            click.echo(f"{job}: skipped (not due, or already run for this hour or day)")
+        else:
+            click.echo(f"{job}: ran, {_JOB_SUMMARIES[job](result)}")
+
+
+# One line each for a cron log; the whole result is kept in the job_run table.
+_JOB_SUMMARIES = {
+    "expire_cards": lambda result: f"{len(result['expired'])} cards expired",
+    "evening_notice": lambda result: f"{len(result['notices'])} notices for {result['day']}",
+    "token_pool_accounting": lambda result: (
+        f"{sum(site['outstanding'] for site in result.values())} tokens outstanding and "
+        f"{sum(site['voided'] for site in result.values())} voided in all, "
+        f"at {len(result)} sites"),
+}

@@ -13,12 +13,18 @@ export async function request(method, path, { body, token } = {}) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
+  const send = () => fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   let response;
   try {
-    response = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+    response = await send().catch(async (error) => {
+      // A dropped connection on a weak signal: a read is worth one more try at once.
+      if (method !== 'GET' || !navigator.onLine) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return send();
     });
   } catch {
     throw new ApiError(0, 'offline', '電波がありません / No connection.');

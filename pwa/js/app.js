@@ -3,9 +3,11 @@ import { loadDirectory, mySites } from './directory.js';
 import { applyTranslations, t, toggleLanguage } from './i18n.js';
 import { currentSession, pairWith, refreshUser, signInLost } from './session.js';
 import { onSyncState, refreshCounts, startSync, syncNow } from './sync.js';
+import { refreshCards, showCards } from './ui/cards.js';
 import { showDevices } from './ui/devices.js';
 import { showEntries } from './ui/entries.js';
 import { showHome } from './ui/home.js';
+import { showHubTools } from './ui/hubtools.js';
 import { showLog } from './ui/log.js';
 import { onView, showTabs, showView, wireTabs } from './ui/nav.js';
 import { showSignIn } from './ui/signin.js';
@@ -34,9 +36,14 @@ async function signedIn(session) {
   } catch (error) {
     showError(error);
   }
-  current = { session, directory };
+  current = { session, directory, since: Date.now() };
+  const sites = directory ? mySites(directory, session.user) : [];
   onView('entries-view', () => showEntries(session, directory).catch(showError));
-  await showLog(session, directory, directory ? mySites(directory, session.user) : []);
+  onView('cards-view', () => refreshCards().catch(showError));
+  await showLog(session, directory, sites);
+  if (directory) await showCards(session, directory, sites);
+  showHubTools(session, directory?.sites.filter((s) => s.ward_code === session.user.ward_code)
+    ?? []);
   showView(document.querySelector('#tabs [aria-current]')?.dataset.view ?? 'log-view');
   syncNow();
 }
@@ -66,9 +73,17 @@ async function start() {
     rerenderSyncBar();
     if (current) signedIn(current.session);
   };
-  onSyncState(() => {
-    const entries = document.getElementById('entries-view');
-    if (current && !entries.hidden) showEntries(current.session, current.directory).catch(() => {});
+  onSyncState((state) => {
+    if (!current) return;
+    // Signed in where the signal dropped: fetch the directory once sync gets through.
+    if (!current.directory && Date.parse(state.lastSyncedAt) > current.since) {
+      signedIn(current.session).catch(showError);
+      return;
+    }
+    if (!document.getElementById('entries-view').hidden) {
+      showEntries(current.session, current.directory).catch(() => {});
+    }
+    if (!document.getElementById('cards-view').hidden) refreshCards().catch(() => {});
   });
   let session = null;
   try {
@@ -83,7 +98,9 @@ async function start() {
       showError(error);
     }
   }
-  startSync({ session: currentSession, authLost });
+  // Card tokens are kept ready for the sites the user issues cards from.
+  startSync({ session: currentSession, authLost,
+    poolSites: async (signed) => signed.user.site_ids });
   if (session) await signedIn(session);
   else if (!current) signedOut();
 }

@@ -8,10 +8,11 @@
 //              of it the server's copy includes; keyed "user|collection/record_id"
 //   outbox     ops waiting to be sent, or rejected by the server, keyed by op_id
 //   directory  the cached directory of the user's wards (public data)
+//   pool       card tokens minted ahead, per site, so a card can be issued with no signal
 import { mergeChanges } from './changes.js';
 
 const DB_NAME = 'tsunagu';
-const DB_VERSION = 2;
+const DB_VERSION = 3;
 let opening = null;
 
 function open() {
@@ -32,6 +33,9 @@ function open() {
         const outbox = db.createObjectStore('outbox', { keyPath: 'op.op_id' });
         outbox.createIndex('user', 'userId');
         outbox.createIndex('entry', 'entryKey');
+      }
+      if (event.oldVersion < 3) {
+        db.createObjectStore('pool', { keyPath: 'short_code' }).createIndex('site', 'siteId');
       }
     };
     req.onsuccess = () => resolve(req.result);
@@ -152,8 +156,8 @@ export function getReplica(key) {
 export function stageChange(entry, op, inFlight) {
   return transact(['entries', 'outbox'], 'readwrite', async ({ entries, outbox }) => {
     const stored = await ask(entries.get(entry.key));
-    const saved = stored ? { ...stored, mine: entry.mine, needs: entry.needs, notes: entry.notes,
-      updatedAt: entry.updatedAt, firstSaved: entry.firstSaved } : entry;
+    const saved = stored ? { ...entry, acked: stored.acked, included: stored.included,
+      seenVersion: stored.seenVersion } : entry;
     entries.put(saved);
     const waiting = await ask(outbox.index('entry').getAll(entry.key));
     const open = waiting.find((item) => item.state === 'pending' && !inFlight.has(item.op.op_id));
@@ -246,5 +250,28 @@ export function dropReplica() {
     for (const entry of await ask(entries.getAll())) {
       entries.put({ ...entry, included: {}, seenVersion: null });
     }
+  });
+}
+
+// --- the card token pool ---------------------------------------------------------------
+
+export function poolSize(siteId) {
+  return transact(['pool'], 'readonly', ({ pool }) => ask(pool.index('site').count(siteId)));
+}
+
+export function addToPool(siteId, tokens) {
+  return transact(['pool'], 'readwrite', ({ pool }) => {
+    for (const token of tokens) pool.put({ ...token, siteId });
+  });
+}
+
+// Takes one token for a card: gone from the pool in the same step, so never used twice.
+export function takeFromPool(siteId) {
+  return transact(['pool'], 'readwrite', async ({ pool }) => {
+    const cursor = await ask(pool.index('site').openCursor(siteId));
+    if (!cursor) return null;
+    const token = cursor.value;
+    cursor.delete();
+    return token;
   });
 }

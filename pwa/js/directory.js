@@ -1,5 +1,6 @@
 // The directory this phone keeps for use with no signal: the wards (with the ward
-// office's desk), and the sites and programmes of the user's wards. It is public data.
+// office's desk), and the sites, programmes and the next four weeks of dated events of the
+// user's wards. It is public data.
 import { request } from './api.js';
 import { getDirectory, putDirectory } from './db.js';
 
@@ -19,13 +20,12 @@ export async function loadDirectory(user) {
   }
   try {
     const codes = await wardCodesOf(user);
-    const [wards, siteLists, programmeLists] = await Promise.all([
-      request('GET', '/api/wards'),
-      Promise.all(codes.map((code) => request('GET', `/api/wards/${code}/sites`))),
-      Promise.all(codes.map((code) => request('GET', `/api/wards/${code}/programmes`))),
+    const perWard = (path) => Promise.all(codes.map(
+      (code) => request('GET', `/api/wards/${code}/${path}`))).then((lists) => lists.flat());
+    const [wards, sites, programmes, events] = await Promise.all([
+      request('GET', '/api/wards'), perWard('sites'), perWard('programmes'), perWard('events'),
     ]);
-    const directory = { wards, sites: siteLists.flat(), programmes: programmeLists.flat(),
-      fetchedAt: Date.now() };
+    const directory = { wards, sites, programmes, events, fetchedAt: Date.now() };
     await putDirectory(directory);
     return directory;
   } catch (error) {

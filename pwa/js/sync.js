@@ -20,7 +20,8 @@ let running = null;
 let again = false;
 let retryMs = 0;
 let timers = { soon: null, retry: null };
-let hooks = { session: async () => null, authLost: async () => {} };
+let hooks = { session: async () => null, authLost: async () => {}, poolSites: () => [] };
+let poolTarget = 10; // the server says how many tokens a phone keeps ready
 
 function emit(patch) {
   state = { ...state, ...patch };
@@ -48,8 +49,8 @@ export async function refreshCounts() {
   });
 }
 
-export function startSync({ session, authLost }) {
-  hooks = { session, authLost };
+export function startSync({ session, authLost, poolSites }) {
+  hooks = { session, authLost, poolSites };
   window.addEventListener('online', () => syncSoon(0));
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') syncSoon(0);
@@ -93,9 +94,12 @@ async function cycle() {
     return;
   }
   await refreshCounts();
+  // With no signal, wait for the browser's "online" event instead of failing requests.
+  if (!navigator.onLine) return;
   try {
     await push(session);
     await pull(session);
+    await refillPools(session);
     const now = new Date().toISOString();
     await db.setMeta('last_synced', now);
     retryMs = 0;
@@ -155,5 +159,18 @@ async function pull(session) {
     await db.applyPulled(page.changes, page.cursor);
     cursor = page.cursor;
     if (!page.more) return;
+  }
+}
+
+// Card tokens are minted by the server while there is signal, so that a card can be
+// issued later with none: each of the user's sites keeps `poolTarget` ready.
+async function refillPools(session) {
+  for (const siteId of await hooks.poolSites(session)) {
+    const missing = Math.min(50, poolTarget - await db.poolSize(String(siteId)));
+    if (missing <= 0) continue;
+    const minted = await request('POST', '/api/cards/tokens',
+      { token: session.token, body: { site_id: Number(siteId), count: missing } });
+    poolTarget = minted.pool_size;
+    await db.addToPool(String(siteId), minted.tokens);
   }
 }

@@ -1,8 +1,7 @@
 // Session logs (来所記録) on this phone: the record of one site, date and session, what
 // this user counted, and what the screen shows (the server's totals plus what is unsent).
 import * as db from './db.js';
-import { tick } from './hlc.js';
-import { opsInFlight, refreshCounts, syncSoon } from './sync.js';
+import { baseEntry, stage } from './staging.js';
 
 export const VISITOR_COUNTERS = [
   'parents', 'children_0', 'children_1', 'children_2', 'children_3plus',
@@ -30,16 +29,10 @@ export function visitRecordId(siteId, date, session) {
   return `${siteId}:${date}:${session}`;
 }
 
-function entryKey(userId, recordId) {
-  return `${userId}|visit/${recordId}`;
-}
-
 export function newEntry(userId, siteId, date, session) {
-  const recordId = visitRecordId(siteId, date, session);
   return {
-    key: entryKey(userId, recordId), recordKey: `visit/${recordId}`, recordId, userId,
+    ...baseEntry(userId, 'visit', visitRecordId(siteId, date, session)),
     siteId: String(siteId), date, session, mine: {}, needs: {}, notes: undefined,
-    acked: {}, included: {}, seenVersion: null, createdAt: Date.now(), updatedAt: Date.now(),
   };
 }
 
@@ -48,35 +41,11 @@ export async function openEntry(userId, siteId, date, session) {
   return (await db.getEntry(fresh.key)) ?? fresh;
 }
 
-async function makeOp(entry, changes) {
-  const node = await db.deviceIdentity();
-  const hlc = await db.nextClock((last) => tick(last, Date.now(), node));
-  return {
-    op_id: crypto.randomUUID(),
-    // Each user on this phone owns a share of a count, so their taps never overwrite.
-    device_id: `${node}-u${entry.userId}`,
-    user_id: String(entry.userId),
-    collection: 'visit',
-    record_id: entry.recordId,
-    hlc,
-    base_version: entry.seenVersion,
-    changes,
-  };
-}
-
-async function save(entry, changes) {
-  const updated = { ...entry, updatedAt: Date.now() };
-  const first = !entry.firstSaved;
-  if (first) {
-    updated.firstSaved = true;
-    // The record id names these three, but the server wants them stated once.
-    changes = { site_id: entry.siteId, session_date: entry.date, session: entry.session,
-      ...changes };
-  }
-  const saved = await db.stageChange(updated, await makeOp(updated, changes), opsInFlight());
-  refreshCounts();
-  syncSoon();
-  return saved;
+function save(entry, changes) {
+  if (entry.firstSaved) return stage(entry, changes);
+  // The record id names these three, but the server wants them stated once.
+  return stage({ ...entry, firstSaved: true }, { site_id: entry.siteId,
+    session_date: entry.date, session: entry.session, ...changes });
 }
 
 // A tap on + or −: this user's own count moves, never below zero; the op carries the
@@ -128,7 +97,8 @@ export async function reload(entry) {
 
 // My entries, newest first, each with how its ops stand: sent, waiting or rejected.
 export async function myEntries(userId) {
-  const [entries, outbox] = await Promise.all([db.listEntries(userId), db.outboxOf(userId)]);
+  const [all, outbox] = await Promise.all([db.listEntries(userId), db.outboxOf(userId)]);
+  const entries = all.filter((entry) => entry.collection === 'visit');
   const byEntry = new Map();
   for (const item of outbox) byEntry.set(item.entryKey, [...(byEntry.get(item.entryKey) ?? []), item]);
   return entries

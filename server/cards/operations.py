@@ -30,10 +30,13 @@ def mint_for(user: User, site: Site, count: int, *, printed: bool, url_root: str
     return {
         "site_id": site.id,
         "pool_size": current_app.config["CARD_POOL_SIZE"],
-        "tokens": [{"short_code": row.short_code, "token": token,
-                    "url": (url := tokens.card_url(token, url_root)), "qr_svg": qr_svg(url)}
-                   for row, token in minted],
+        "tokens": [_minted(row, token, url_root) for row, token in minted],
     }
+
+
+def _minted(row, token: str, url_root: str) -> dict:
+    url = tokens.card_url(token, row.short_code, url_root)
+    return {"short_code": row.short_code, "token": token, "url": url, "qr_svg": qr_svg(url)}
 
 
 def confirm_arrival(user: User, short_code: str, op_id: uuid.UUID | None) -> dict:

@@ -1,5 +1,330 @@
-"""The parent's page of a card, ``/c/<token>``: server-rendered, no JavaScript, no account."""
+"""The parent's page of a card, ``/c/<token>``: server-rendered, no JavaScript, no account.
 
-from flask import Blueprint
+Whoever holds the paper card can open it, so it shows only what gets a family there (the
+target site, the day, whom to ask, the supporter's note), never who issued the card.
+Every answer here, errors included, is HTML under a strict policy and is never cached:
+the secret is in the URL.
+"""
+
+import hashlib
+import math
+import re
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from sqlalchemy import case, or_, select
+
+from sync import engine
+from sync.errors import SyncError
+from sync.protocol import Scope
+from sync.vocabulary import SITE_KIND_NAMES
+
+from ..directory.models import Programme, Site
+from ..directory.queries import occurrence_dates
+from ..extensions import db, limiter
+from ..replication.operations import now_ms, store
+from ..timeutil import today_local
+from . import calendar, tokens
+from .expiry import is_past_its_time
+from .models import CardToken
+from .records import card_data
 
 bp = Blueprint("card_page", __name__)
+
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
+       "form-action 'none'; frame-ancestors 'none'")
+STYLESHEET = Path(__file__).resolve().parent.parent / "templates" / "cards" / "card_page.css"
+# The author of the "opened" write: nobody signed in, the family's own phone.
+PAGE_AUTHOR = "card_page"
+# Two first views at once write one op: the engine answers a repeated op id with its result.
+OPENED_OPS = uuid.UUID("5d1f0c3e-2b8a-4e52-9a57-0c1a7f3b9e21")
+NEARBY_COUNT = 3
+EVENTS_DAYS = 28
+
+
+def _rate_limit() -> str:
+    return current_app.config["CARD_PAGE_RATE_LIMIT"]
+
+
+# One bucket per address for the page and the .ics, so guessing tokens at either counts.
+_limited = limiter.shared_limit(_rate_limit, scope="card_page")
+
+
+def _lang() -> str:
+    return "en" if request.args.get("lang") == "en" else "ja"
+
+
+@cache
+def _stylesheet() -> tuple[bytes, str]:
+    css = STYLESHEET.read_bytes()
+    return css, hashlib.sha256(css).hexdigest()[:12]
+
+
+@bp.context_processor
+def _wording() -> dict:
+    lang = _lang()
+    return {"lang": lang, "say": (lambda ja, en: en if lang == "en" else ja),
+            "css_version": _stylesheet()[1]}
+
+
+@bp.after_request
+def _secure(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    # The stylesheet's URL carries its hash, so it alone may be kept.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.errorhandler(429)
+def _too_many(_error):
+    return render_template("cards/rate_limited.html"), 429
+
+
+@bp.get("/c/<token>")
+@_limited
+def page(token: str):
+    found = _live_token(token)
+    if found is None:
+        return _not_found()
+    card = card_data(found.short_code)
+    site = _target(card)
+    lang, today = _lang(), today_local()
+    if card is None or site is None:
+        return render_template("cards/pending.html", ready=card is None,
+                               **contact_fields(found.site, lang, today))
+    html = render_template(
+        "cards/page.html", **page_fields(
+            found.short_code, card, site, today=today, lang=lang,
+            expire_days=current_app.config["CARD_EXPIRE_DAYS"],
+            grace_days=current_app.config["CARD_GRACE_DAYS"]),
+        ics_url=url_for(".calendar_file", token=token, lang="en" if lang == "en" else None))
+    # A link preview asks with HEAD; only a real view counts as the family opening it.
+    if request.method == "GET":
+        mark_opened(found.short_code, card)
+    return html
+
+
+@bp.get("/c/<token>/calendar.ics")
+@_limited
+def calendar_file(token: str):
+    found = _live_token(token)
+    card = card_data(found.short_code) if found else None
+    site = _target(card)
+    entry = site and calendar_entry(found.short_code, card, site, today=today_local(),
+                                    lang=_lang(), stamp=datetime.now(UTC))
+    if not entry:
+        return _not_found()
+    return Response(entry, mimetype="text/calendar", headers={
+        "Content-Disposition": 'attachment; filename="tsunagu-card.ics"'})
+
+
+@bp.get("/c/static/card_page.css")
+def stylesheet():
+    css, version = _stylesheet()
+    response = Response(css, mimetype="text/css")
+    if request.args.get("v") == version:
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+def _not_found():
+    return render_template("cards/not_found.html"), 404
+
+
+# --- loading ----------------------------------------------------------------------------
+
+
+def _live_token(token: str) -> CardToken | None:
+    """The token's row; a voided one is answered like a guess, so it reveals nothing."""
+    row = tokens.by_token(token)
+    return None if row is None or row.voided_at is not None else row
+
+
+def _target(card: dict | None) -> Site | None:
+    """The card's target site; ``None`` also for a site that has left the directory."""
+    site_id = card.get("target_site_id") if card else None
+    if not isinstance(site_id, str) or not site_id.isdigit():
+        return None
+    return db.session.get(Site, int(site_id))
+
+
+def nearby_sites(site: Site, count: int = NEARBY_COUNT) -> list[Site]:
+    """Other sites of the same ward, nearest first when coordinates are known."""
+    query = select(Site).where(Site.ward_id == site.ward_id, Site.id != site.id)
+    if site.latitude is not None and site.longitude is not None:
+        # Degrees of longitude shrink with latitude; within one ward this flat measure
+        # orders sites as the map does.
+        squash = math.cos(math.radians(site.latitude))
+        d_lat = Site.latitude - site.latitude
+        d_lon = (Site.longitude - site.longitude) * squash
+        unknown = case((or_(Site.latitude.is_(None), Site.longitude.is_(None)), 1), else_=0)
+        query = query.order_by(unknown, d_lat * d_lat + d_lon * d_lon)
+    return list(db.session.scalars(query.order_by(Site.name, Site.id).limit(count)))
+
+
+def mark_opened(short_code: str, card: dict) -> None:
+    """Record that the family opened the card, on the first view only, so views do not
+    bump the record's version (and every phone's pull) each time."""
+    if card.get("status") != "issued":
+        return
+    # End the read first: the store writes on a connection of its own, and on SQLite an
+    # open read snapshot here would stand in its way.
+    db.session.commit()
+    try:
+        engine.write_as_server(
+            store(), "card", short_code, {"status": "opened"},
+            op_id=str(uuid.uuid5(OPENED_OPS, short_code)), user_id=PAGE_AUTHOR,
+            now_ms=now_ms(), scope=Scope.everywhere(),
+            server_node=current_app.config["SYNC_NODE_ID"])
+    except SyncError as error:
+        # The family still needs the page; a missed "opened" only costs a figure.
+        current_app.logger.warning("card %s: could not record opened: %s", short_code, error)
+
+
+# --- what the templates show ----------------------------------------------------------------
+
+
+def page_fields(short_code: str, card: dict, site: Site, *, today: date, lang: str,
+                expire_days: int, grace_days: int) -> dict:
+    """The card page's fields: only the target site's public facts and the card fields a
+    family needs (date, programme, whom to ask, the message), already worded for ``lang``."""
+    planned = _day(card.get("planned_date"))
+    programme = _programme(card, site)
+    visit = calendar.visit_for(planned, programme, site.weekdays, today)
+    state = _ended(card, today, expire_days, grace_days)
+    return {
+        "code": f"{short_code[:4]}-{short_code[4:]}",
+        "state": state,
+        "site": site_fields(site, lang, today),
+        "message": card.get("message") or "",
+        "ask_for": card.get("ask_for") or "",
+        "planned": calendar.format_day(planned, lang, today) if planned else None,
+        "programme": _programme_fields(programme, planned, lang, today) if programme else None,
+        "events": _events(site, programme, lang, today),
+        # An ended card's day is past or called off: a calendar entry for it would mislead.
+        "calendar": visit is not None and state is None,
+    }
+
+
+def site_fields(site: Site, lang: str, today: date) -> dict:
+    """A site's public directory facts, worded for ``lang``."""
+    hours = calendar.format_hours(site.opens_at, site.closes_at, lang)
+    return {
+        "name": site.name,
+        "kind": SITE_KIND_NAMES[site.kind][lang == "en"],
+        "address": site.address,
+        "address_extra": site.address_extra,
+        "map_url": _map_url(site),
+        "phone": site.phone,
+        "extension": site.extension,
+        "tel": re.sub(r"[^0-9+]", "", site.phone),
+        # Imported text: only web addresses become links, never javascript: or data:.
+        "url": site.url if re.match(r"https?://", site.url or "") else "",
+        "open_days": [f"{calendar.format_day(day, lang, today)} {hours}".strip()
+                      for day in calendar.next_open_days(site.weekdays, today)],
+        "schedule_note": site.schedule_note,
+    }
+
+
+def contact_fields(site: Site, lang: str, today: date) -> dict:
+    """The page for a card the server has not received yet: whom to call instead."""
+    return {"site": site_fields(site, lang, today),
+            "nearby": [site_fields(other, lang, today) for other in nearby_sites(site)]}
+
+
+def calendar_entry(short_code: str, card: dict, site: Site, *, today: date, lang: str,
+                   stamp: datetime) -> bytes | None:
+    """The card's visit as an ``.ics``; ``None`` when no day can be named."""
+    planned = _day(card.get("planned_date"))
+    programme = _programme(card, site)
+    visit = calendar.visit_for(planned, programme, site.weekdays, today)
+    if visit is None:
+        return None
+    en = lang == "en"
+    summary = f"{site.name}: {visit.programme.title}" if visit.programme else site.name
+    lines = [card.get("message") or ""]
+    if card.get("ask_for"):
+        lines.append(("Who to ask: " if en else "たずねる人：") + card["ask_for"])
+    if visit.programme and visit.programme.what_to_bring:
+        lines.append(("What to bring: " if en else "持ち物：") + visit.programme.what_to_bring)
+    if visit.programme and visit.programme.booking_required:
+        lines.append("Booking required" if en else "要予約")
+    if site.phone:
+        lines.append(("Phone: " if en else "電話：") + site.phone)
+    geo = ((site.latitude, site.longitude)
+           if site.latitude is not None and site.longitude is not None else None)
+    return calendar.ics(
+        visit, uid=f"card-{short_code}@tsunagu", summary=summary,
+        location=f"{site.address} {site.address_extra}".strip(),
+        description="\n".join(line for line in lines if line), geo=geo,
+        cancelled=card.get("status") == "cancelled", stamp=stamp)
+
+
+def _programme(card: dict, site: Site) -> Programme | None:
+    """The card's programme, only if it is the target site's (a stale id shows nothing)."""
+    return next((p for p in site.programmes if str(p.id) == card.get("programme_id")), None)
+
+
+def _programme_fields(programme: Programme, planned: date | None, lang: str, today: date) -> dict:
+    on_planned = planned is not None and calendar.takes_place(programme, planned)
+    hours = calendar.format_hours(programme.starts_at, programme.ends_at, lang)
+    return {
+        "title": programme.title,
+        "hours": hours,
+        "booking_required": programme.booking_required,
+        "what_to_bring": programme.what_to_bring,
+        "on_planned": on_planned,
+        "off_on_planned": planned is not None
+        and planned.isoformat() in (programme.cancelled_dates or ()),
+        "next": [] if on_planned else [
+            f"{calendar.format_day(day, lang, today)} {hours}".strip()
+            for day in calendar.next_dates(programme, today)],
+    }
+
+
+def _events(site: Site, programme: Programme | None, lang: str, today: date,
+            count: int = 3) -> list[str]:
+    """The site's other programmes in the coming weeks, soonest first."""
+    end = today + timedelta(days=EVENTS_DAYS)
+    found = sorted(((day, other.starts_at or datetime.min.time(), other.id, other)
+                    for other in site.programmes if other is not programme
+                    for day in occurrence_dates(other, today, end)), key=lambda e: e[:3])
+    booking = "(booking required)" if lang == "en" else "（要予約）"
+    return [" ".join(part for part in (
+                calendar.format_day(day, lang, today),
+                calendar.format_hours(other.starts_at, other.ends_at, lang),
+                other.title, booking if other.booking_required else "") if part)
+            for day, _start, _id, other in found[:count]]
+
+
+def _ended(card: dict, today: date, expire_days: int, grace_days: int) -> str | None:
+    """``cancelled`` or ``expired``; expired also when the expiry job has not run yet."""
+    status = card.get("status")
+    if status in {"cancelled", "expired"}:
+        return status
+    past = is_past_its_time(card, today, expire_days=expire_days, grace_days=grace_days)
+    return "expired" if past else None
+
+
+def _map_url(site: Site) -> str:
+    if site.latitude is not None and site.longitude is not None:
+        query = f"{site.latitude},{site.longitude}"
+    elif site.address:
+        query = site.address
+    else:
+        return ""
+    return "https://www.google.com/maps/search/?" + urlencode({"api": "1", "query": query})
+
+
+def _day(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

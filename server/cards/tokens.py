@@ -25,10 +25,14 @@ def normalise_code(typed: str) -> str:
     return "".join(ch for ch in typed.upper().translate(_READ_AS) if ch in CODE_ALPHABET)
 
 
-def card_url(token: str, url_root: str) -> str:
-    """The parent's page; ``url_root`` is where the request came, unless configured."""
+def card_url(token: str, short_code: str, url_root: str) -> str:
+    """The parent's page; ``url_root`` is where the request came, unless configured.
+
+    The fragment carries the short code, which the browser never sends: the target site's
+    phone reads it when it scans the card, to find the card it has in its replica.
+    """
     base = current_app.config["PUBLIC_BASE_URL"] or url_root
-    return f"{base.rstrip('/')}/c/{token}"
+    return f"{base.rstrip('/')}/c/{token}#{short_code}"
 
 
 def mint(site_id: int, count: int, *, user_id: int | None, printed: bool = False

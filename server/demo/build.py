@@ -144,12 +144,14 @@ def _add_programmes(site: Site, today: date) -> None:
 
 def _add_accounts(ward: Ward, sites: list[Site]) -> None:
     nursery = next(s for s in sites if s.kind == "nursery_hiroba")
+    hub = next(s for s in sites if s.kind == "hub")
     volunteer_sites = [s for s in sites if s.kind == "salon"][:2] + [
         next(s for s in sites if s.kind == "supporter_program")]
     for role, login, password, name in DEMO_LOGINS:
         if db.session.scalar(select(User).where(User.login == login)):
             continue
-        members = {"site_staff": [nursery], "volunteer": volunteer_sites}.get(role, [])
+        members = {"site_staff": [nursery], "volunteer": volunteer_sites,
+                   "hub_staff": [hub]}.get(role, [])
         db.session.add(User(
             login=login, display_name=name, role=role,
             ward_id=None if role == "admin" else ward.id,

@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 from server import create_app
 from server.accounts.auth import hash_password
 from server.accounts.models import Membership, User
-from server.directory.models import Site, Ward
+from server.directory.models import Site, SiteTag, Ward
 from server.directory.reference import ensure_wards
 from server.extensions import db
 
@@ -100,7 +100,13 @@ def live(tmp_path):
                      schedule_kind="periodic", municipality_code="14101", number="1",
                      prefecture="神奈川県", municipality="横浜市鶴見区", name="ひだまりサロン",
                      open_weekdays="1")
-        db.session.add(salon)
+        nursery = Site(source_key="t:2", ward_id=ward.id, kind="nursery_hiroba",
+                       source_type="保育所 子育てひろば", schedule_kind="periodic",
+                       municipality_code="14101", number="2", prefecture="神奈川県",
+                       municipality="横浜市鶴見区", name="ひまわり保育園", open_weekdays="1",
+                       address="横浜市鶴見区ひまわり町1-2-3", latitude=35.51, longitude=139.68,
+                       tags=[SiteTag(tag="outdoor_play")])
+        db.session.add_all([salon, nursery])
         db.session.flush()
         hashed = hash_password(PASSWORD)
         db.session.add_all([
@@ -110,6 +116,8 @@ def live(tmp_path):
                  password_hash=hashed, memberships=[Membership(site_id=salon.id)]),
             User(login="sato", display_name="さとう", role="volunteer", ward_id=ward.id,
                  password_hash=hashed, memberships=[Membership(site_id=salon.id)]),
+            User(login="tanaka", display_name="たなか", role="site_staff", ward_id=ward.id,
+                 password_hash=hashed, memberships=[Membership(site_id=nursery.id)]),
         ])
         db.session.commit()
     server = LiveServer(app)

@@ -219,7 +219,8 @@ def test_signing_out_warns_while_entries_are_unsent(live, page, context, signed_
     plus(page, "保護者")
     page.get_by_role("button", name="設定").click()
     with page.expect_event("dialog") as asked:
-        page.get_by_role("button", name="サインアウト").click()
+        # The question blocks the page until answered, so do not wait on the click.
+        page.get_by_role("button", name="サインアウト").click(no_wait_after=True)
     assert "未送信の記録が 1件あります" in asked.value.message
     asked.value.dismiss()
     expect(page.locator("#settings-view")).to_be_visible()
@@ -264,8 +265,8 @@ def test_main_screens_have_no_serious_accessibility_problems(live, page, signed_
         expect(page.get_by_role("heading", name="Session log")).to_be_visible()
     page.get_by_role("button", name="保護者を1増やす" if language == "ja"
                      else "Add one to Parents").click()
-    for tab in (("記録する", "わたしの記録", "設定") if language == "ja"
-                else ("Log", "My entries", "Settings")):
+    for tab in (("記録する", "紹介する", "わたしの記録", "設定") if language == "ja"
+                else ("Log", "Introduce", "My entries", "Settings")):
         page.get_by_role("button", name=tab, exact=True).click()
         assert axe_violations(page) == [], tab
 

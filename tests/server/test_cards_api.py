@@ -21,7 +21,7 @@ def test_a_volunteer_mints_unguessable_tokens_for_their_site(client, create_site
     assert len({t["token"] for t in tokens}) == len({t["short_code"] for t in tokens}) == 3
     for minted in tokens:
         assert len(minted["token"]) >= 22  # 16 random bytes, URL-safe base64
-        assert minted["url"].endswith(f"/c/{minted['token']}")
+        assert minted["url"].endswith(f"/c/{minted['token']}#{minted['short_code']}")
         assert minted["qr_svg"].startswith("<?xml") or "<svg" in minted["qr_svg"]
         row = db.session.scalar(sa.select(CardToken).where(
             CardToken.short_code == minted["short_code"]))

@@ -1,0 +1,181 @@
+"""The card jobs the scheduler runs: expiry, the evening notice, token accounting.
+
+Each job is a plain function of ``now`` (an aware datetime, or a naive one in UTC) that
+never reads the clock itself, so a test drives it with a fake clock and a city can run
+it from cron (``tsunagu run-jobs``). Each runs at most once per *run key* (the Japan
+date, or date and hour) however many processes run it: a run starts by inserting its
+``JobRun(job, run_key)`` row in a transaction of its own, and the primary key lets one
+insert win; the others get an IntegrityError and skip. That is why every app process may
+keep the scheduler on (``TSUNAGU_SCHEDULER=1``): the database, not the process, decides.
+"""
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask, current_app
+from sqlalchemy import delete, insert, update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db, scheduler
+from ..timeutil import JAPAN, utcnow
+from . import expiry, notices
+from .models import JobRun
+
+log = logging.getLogger(__name__)
+
+TICK_MINUTES = 5
+SCHEDULER_JOB_ID = "tsunagu-card-jobs"
+
+
+# -- time: every job takes ``now`` from its caller ------------------------------------------
+
+def as_utc(now: datetime) -> datetime:
+    """``now`` as an aware UTC time; a naive ``now`` is UTC, as ``timeutil.utcnow`` gives."""
+    return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+
+
+def japan_time(now: datetime) -> datetime:
+    """Every site is in Japan: "today" and "six in the evening" are Japan's."""
+    return as_utc(now).astimezone(JAPAN)
+
+
+def stored_time(now: datetime) -> datetime:
+    """Naive UTC, the way every timestamp column is stored on both engines."""
+    return as_utc(now).replace(tzinfo=None)
+
+
+def epoch_ms(now: datetime) -> int:
+    return int(as_utc(now).timestamp() * 1000)
+
+
+# -- run once per key -----------------------------------------------------------------------
+
+def claim(job: str, run_key: str, now: datetime) -> bool:
+    """Take the run ``(job, run_key)``; False when some process (maybe this one) has it.
+
+    The insert commits on a connection of its own, so the claim is visible to the other
+    processes before any of the job's work starts, and a losing insert changes nothing.
+    """
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(insert(JobRun.__table__).values(
+                job=job, run_key=run_key, started_at=stored_time(now), result_json="{}"))
+    except IntegrityError:
+        return False
+    return True
+
+
+def _finish(job: str, run_key: str, now: datetime, result: dict) -> None:
+    # finished_at is the run's own ``now``, not the wall clock: set means "completed".
+    with db.engine.begin() as conn:
+        conn.execute(update(JobRun.__table__)
+                     .where(JobRun.job == job, JobRun.run_key == run_key)
+                     .values(finished_at=stored_time(now),
+                             result_json=json.dumps(result, ensure_ascii=False,
+                                                    sort_keys=True)))
+
+
+def _release(job: str, run_key: str) -> None:
+    # A run that failed gives its key back, so the next tick (or a retried cron) tries
+    # again instead of the day's notice being lost. Every job is safe to repeat.
+    with db.engine.begin() as conn:
+        conn.execute(delete(JobRun.__table__)
+                     .where(JobRun.job == job, JobRun.run_key == run_key))
+
+
+def run_once(job: str, run_key: str, now: datetime, work: Callable[[], dict]) -> dict | None:
+    """Run ``work`` unless ``(job, run_key)`` was claimed before; returns its result (also
+    stored in the JobRun row), or None when skipped.
+
+    :raise: whatever ``work`` raises, after giving the claim back.
+    """
+    if not claim(job, run_key, now):
+        return None
+    try:
+        result = work()
+    except Exception:
+        db.session.rollback()
+        _release(job, run_key)
+        raise
+    _finish(job, run_key, now, result)
+    return result
+
+
+# -- the jobs ---------------------------------------------------------------------------------
+
+def expire_cards(now: datetime) -> dict | None:
+    """Expire issued or opened cards past their time (see ``expiry.is_past_its_time``);
+    once an hour (run key: Japan date and hour)."""
+    local = japan_time(now)
+    return run_once("expire_cards", local.strftime("%Y-%m-%dT%H"), now,
+                    lambda: expiry.expire_due_cards(local.date(), epoch_ms(now)))
+
+
+def evening_notice(now: datetime) -> dict | None:
+    """From ``EVENING_NOTICE_HOUR`` (Japan time) on, tell each target site how many
+    families are expected tomorrow; once a day (run key: Japan date). Before the hour it
+    does nothing and claims nothing, so the evening's run still happens."""
+    local = japan_time(now)
+    if local.hour < current_app.config["EVENING_NOTICE_HOUR"]:
+        return None
+    tomorrow = local.date() + timedelta(days=1)
+    return run_once("evening_notice", local.date().isoformat(), now,
+                    lambda: notices.add_expected_tomorrow(tomorrow, stored_time(now)))
+
+
+def token_pool_accounting(now: datetime) -> dict | None:
+    """Void tokens unused for ``CARD_TOKEN_UNUSED_DAYS`` and return the per-site counts
+    ``{site_id: {"minted", "used", "outstanding", "voided"}}``; once a day (run key:
+    Japan date)."""
+    local = japan_time(now)
+    return run_once("token_pool_accounting", local.date().isoformat(), now,
+                    lambda: expiry.account_for_tokens(stored_time(now)))
+
+
+JOBS: dict[str, Callable[[datetime], dict | None]] = {
+    "expire_cards": expire_cards,
+    "evening_notice": evening_notice,
+    "token_pool_accounting": token_pool_accounting,
+}
+
+
+def run_due(now: datetime) -> dict[str, dict | None]:
+    """Run every job whose run for ``now`` has not happened yet: ``{job: result, or None
+    when skipped}``. One failing job does not stop the others.
+
+    :raise: the first job's exception, after all jobs had their turn.
+    """
+    results: dict[str, dict | None] = {}
+    failure: Exception | None = None
+    for name, job in JOBS.items():
+        try:
+            results[name] = job(now)
+        except Exception as exc:
+            log.exception("card job %s failed", name)
+            results[name] = None
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+    return results
+
+
+# -- the scheduler ------------------------------------------------------------------------------
+
+def init_scheduler(app: Flask) -> None:
+    """Tick ``run_due`` every few minutes in this process when ``SCHEDULER_ENABLED`` (never
+    under ``TESTING``); the claims above make extra processes with it on harmless."""
+    if not app.config["SCHEDULER_ENABLED"] or app.testing:
+        return
+    scheduler.add_job(_tick, "interval", minutes=TICK_MINUTES, args=[app],
+                      id=SCHEDULER_JOB_ID, replace_existing=True,
+                      # A late or slow tick is simply skipped: the next one catches up.
+                      coalesce=True, max_instances=1)
+    if not scheduler.running:
+        scheduler.start()
+
+
+def _tick(app: Flask) -> None:
+    with app.app_context():
+        run_due(utcnow())

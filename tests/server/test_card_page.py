@@ -1,0 +1,310 @@
+"""The parent's page of a card (``/c/<token>``) and its calendar file: what a family sees,
+what it never sees, the headers, the rate limit."""
+
+import html
+import json
+import re
+from datetime import date, datetime, time
+from types import SimpleNamespace
+
+import icalendar
+import pytest
+import sqlalchemy as sa
+
+from server.cards import public
+from server.cards.models import CardToken
+from server.directory.models import Programme
+from server.extensions import db, limiter
+from server.replication.models import SyncOp, SyncRecord
+from server.timeutil import JAPAN, utcnow
+
+TODAY = date(2026, 11, 28)  # a Saturday
+STRICT_CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
+              "form-action 'none'; frame-ancestors 'none'")
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    monkeypatch.setattr(public, "today_local", lambda: TODAY)
+
+
+@pytest.fixture
+def card(create_site, create_user, mint_card, issue_card):
+    """A factory: a volunteer of a salon introduces a family to a hub (open Mon–Fri),
+    optionally to its weekly programme; returns ``(token, short_code, hub, issuer)``."""
+
+    def make(with_programme=False, **fields):
+        salon = create_site(name="ひだまりサロン", address="横浜市鶴見区鶴見中央1-1-1",
+                            phone="045-111-2222")
+        hub = create_site(kind="hub", weekdays="01234", name="わっくんひろば",
+                          address="横浜市鶴見区豊岡町2-1", address_extra="フーガ1 4階",
+                          phone="045-333-4444", latitude=35.508, longitude=139.676)
+        if with_programme:
+            fields["programme_id"] = str(weekly_programme(hub).id)
+        issuer = create_user(sites=[salon])
+        minted = mint_card(issuer, salon)
+        issue_card(issuer, minted["short_code"], salon, hub, **fields)
+        return minted["token"], minted["short_code"], hub, issuer
+
+    return make
+
+
+def weekly_programme(site, **fields) -> Programme:
+    """はじめてのひろば: Thursdays 10:30–11:30 from 5 Nov 2026, booking required."""
+    programme = Programme(site=site, title="はじめてのひろば", theme="chat",
+                          starts_on=date(2026, 11, 5), rrule="FREQ=WEEKLY;BYDAY=TH",
+                          starts_at=time(10, 30), ends_at=time(11, 30), booking_required=True,
+                          what_to_bring="母子手帳と飲み物", **fields)
+    db.session.add(programme)
+    db.session.commit()
+    return programme
+
+
+def record_of(short_code: str) -> tuple[int, dict]:
+    version, data = db.session.execute(sa.select(SyncRecord.version, SyncRecord.data_json).where(
+        SyncRecord.collection == "card", SyncRecord.record_id == short_code)).one()
+    return version, json.loads(data)
+
+
+def text_of(response) -> str:
+    """The page's visible text, tags dropped and entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def test_the_page_shows_where_when_and_whom_to_ask_in_plain_japanese(client, card):
+    token, code, _hub, _issuer = card(with_programme=True, message="はじめてでも大丈夫です。",
+                                      ask_for="受付のたなか", planned_date="2026-12-03")
+
+    response = client.get(f"/c/{token}")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    body = response.get_data(as_text=True)
+    assert '<html lang="ja">' in body
+    assert "<title>わっくんひろば | つなぐ</title>" in body
+    text = text_of(response)
+    for shown in ("わっくんひろば", "地域子育て支援拠点", "はじめてでも大丈夫です。",
+                  "横浜市鶴見区豊岡町2-1", "フーガ1 4階", "12月3日（木） 10:30〜11:30",
+                  "はじめてのひろば", "要予約", "母子手帳と飲み物", "受付のたなか",
+                  "11月30日（月） 10:00〜12:00", "12月1日（火）", "12月2日（水）",
+                  "カレンダーに追加", f"{code[:4]}-{code[4:]}", "045-333-4444"):
+        assert shown in text, shown
+    assert ('href="https://www.google.com/maps/search/?api=1&amp;query=35.508%2C139.676"'
+            in body)
+    assert f'href="/c/{token}/calendar.ics"' in body
+    assert 'href="?lang=en"' in body
+
+
+def test_the_page_is_in_english_when_asked(client, card):
+    token, _code, _hub, _issuer = card(planned_date="2026-12-03", ask_for="Tanaka at the desk")
+    response = client.get(f"/c/{token}?lang=en")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert '<html lang="en">' in body
+    text = text_of(response)
+    for shown in ("When", "Where", "Ask for", "Tanaka at the desk", "Thu 3 Dec",
+                  "Regional child-rearing support hub", "Add to calendar", "Mon 30 Nov"):
+        assert shown in text, shown
+    assert "いつ" not in text and "カレンダーに追加" not in text
+    assert f'href="/c/{token}/calendar.ics?lang=en"' in body
+    assert 'href="?lang=ja"' in body
+
+
+def test_text_from_the_card_is_escaped(client, card):
+    token, _code, _hub, _issuer = card(message="<script>alert(1)</script>",
+                                       ask_for='"><img src=x onerror=alert(2)>')
+    body = client.get(f"/c/{token}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "&#34;&gt;&lt;img src=x onerror=alert(2)&gt;" in body
+    assert "<script" not in body and "<img" not in body
+
+
+def test_opening_the_page_marks_the_card_opened_once(client, card):
+    token, code, _hub, _issuer = card()
+    issued_version, issued = record_of(code)
+    assert issued["status"] == "issued"
+
+    assert client.head(f"/c/{token}").status_code == 200  # a link preview is not a visit
+    assert record_of(code) == (issued_version, issued)
+
+    assert client.get(f"/c/{token}").status_code == 200
+    opened_version, opened = record_of(code)
+    assert opened["status"] == "opened" and opened_version == issued_version + 1
+
+    assert client.get(f"/c/{token}").status_code == 200
+    assert client.get(f"/c/{token}/calendar.ics").status_code == 200
+    assert record_of(code) == (opened_version, opened)
+
+
+@pytest.mark.parametrize("fields, note", [
+    ({"status": "cancelled"}, "この紹介は取り消されました。"),
+    ({"planned_date": "2026-11-02"}, "このカードの期限が過ぎました。"),
+])
+def test_a_cancelled_or_expired_card_still_shows_its_page_with_a_kind_note(
+        client, card, fields, note):
+    token, code, _hub, _issuer = card(message="また会いましょう", **fields)
+    before = record_of(code)
+    response = client.get(f"/c/{token}")
+    assert response.status_code == 200
+    text = text_of(response)
+    assert note in text and "また会いましょう" in text and "わっくんひろば" in text
+    assert "カレンダーに追加" not in text
+    if fields.get("status") == "cancelled":
+        assert record_of(code) == before  # only an issued card is marked opened
+
+
+def test_a_card_not_synced_yet_shows_the_issuing_sites_contact_and_sites_nearby(
+        client, create_site, create_user, mint_card, other_ward):
+    salon = create_site(name="ひだまりサロン", address="横浜市鶴見区鶴見中央1-1-1",
+                        address_extra="地区センター2階", phone="045-111-2222",
+                        latitude=35.500, longitude=139.670)
+    near = create_site(name="すぐそこひろば", latitude=35.501, longitude=139.671)
+    middle = create_site(name="となり町ひろば", latitude=35.520, longitude=139.680)
+    far = create_site(name="遠くのひろば", latitude=35.600, longitude=139.750)
+    unmapped = create_site(name="地図なしサロン")
+    create_site(name="よその区のひろば", ward=other_ward, latitude=35.5005, longitude=139.6705)
+    token = mint_card(create_user(sites=[salon]), salon)["token"]
+
+    response = client.get(f"/c/{token}")
+    assert response.status_code == 200
+    text = text_of(response)
+    for shown in ("まもなく表示されます。しばらくしてから、もう一度開いてください。",
+                  "ひだまりサロン", "横浜市鶴見区鶴見中央1-1-1", "地区センター2階",
+                  "045-111-2222"):
+        assert shown in text, shown
+    assert 'href="tel:0451112222"' in response.get_data(as_text=True)
+    shown_nearby = [name for name in (near.name, middle.name, far.name, unmapped.name,
+                                      "よその区のひろば") if name in text]
+    assert shown_nearby == [near.name, middle.name, far.name]
+    assert text.index(near.name) < text.index(middle.name) < text.index(far.name)
+
+
+def test_an_unknown_or_voided_token_is_a_plain_404_page(client, create_site, create_user,
+                                                        mint_card):
+    salon = create_site()
+    minted = mint_card(create_user(sites=[salon]), salon)
+    row = db.session.scalar(sa.select(CardToken).where(
+        CardToken.short_code == minted["short_code"]))
+    row.voided_at = utcnow()
+    db.session.commit()
+
+    for url in ("/c/no-such-token", f"/c/{minted['token']}",
+                "/c/no-such-token/calendar.ics"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response.mimetype == "text/html"
+        text = text_of(response)
+        assert "ページが見つかりません" in text and "Page not found" in text
+        assert salon.name not in text
+        assert response.headers["Content-Security-Policy"] == STRICT_CSP
+
+
+def test_guessing_tokens_is_rate_limited_with_a_friendly_page(app, client):
+    # The app fixture binds the limiter switched off; bind it again, on, before any request.
+    app.config.update(RATELIMIT_ENABLED=True, CARD_PAGE_RATE_LIMIT="3 per minute")
+    limiter.init_app(app)
+    # The page and the .ics share one budget, so guessing through either counts.
+    answers = [client.get(url) for url in ("/c/guess-1", "/c/guess-2/calendar.ics",
+                                           "/c/guess-3", "/c/guess-4/calendar.ics")]
+    assert [a.status_code for a in answers] == [404, 404, 404, 429]
+    limited = answers[3]
+    assert limited.mimetype == "text/html"
+    assert "少し待ってから開いてください" in text_of(limited)
+    assert "Retry-After" in limited.headers
+    assert limited.headers["Content-Security-Policy"] == STRICT_CSP
+    assert limited.headers["Cache-Control"] == "no-store"
+
+
+def test_every_card_answer_carries_the_strict_headers(client, card, create_site, create_user,
+                                                      mint_card):
+    token, _code, _hub, _issuer = card(planned_date="2026-12-03")
+    salon = create_site()
+    unsynced = mint_card(create_user(sites=[salon]), salon)["token"]
+    answers = {"page": client.get(f"/c/{token}"), "pending": client.get(f"/c/{unsynced}"),
+               "unknown": client.get("/c/unknown"),
+               "ics": client.get(f"/c/{token}/calendar.ics")}
+    for name, response in answers.items():
+        headers = response.headers
+        assert headers["Content-Security-Policy"] == STRICT_CSP, name
+        assert headers["X-Content-Type-Options"] == "nosniff", name
+        assert headers["Referrer-Policy"] == "no-referrer", name
+        assert headers["Cache-Control"] == "no-store", name
+        assert "noindex" in headers["X-Robots-Tag"], name
+    for name in ("page", "pending", "unknown"):
+        body = answers[name].get_data(as_text=True)
+        assert "<script" not in body and " style=" not in body and "<style" not in body, name
+
+    (sheet,) = re.findall(r'<link rel="stylesheet" href="([^"]+)">',
+                          answers["page"].get_data(as_text=True))
+    assert sheet.startswith("/c/static/")
+    css = client.get(sheet)
+    assert css.status_code == 200 and css.mimetype == "text/css"
+    assert css.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_page_and_calendar_show_no_one_but_the_target_site(client, card):
+    token, _code, _hub, issuer = card(message="お待ちしています", ask_for="受付のたなか",
+                                      wishes={"add": ["meet_many", "fathers_welcome"]})
+    page = text_of(client.get(f"/c/{token}"))
+    ics = client.get(f"/c/{token}/calendar.ics").get_data(as_text=True)
+    for withheld in (issuer.login, issuer.display_name, "ひだまりサロン", "045-111-2222",
+                     "多くの親子と知り合える", "meet_many", "父親も参加しやすい", "2026-11-28"):
+        assert withheld not in page, withheld
+        assert withheld not in ics, withheld
+    assert "お待ちしています" in page and "受付のたなか" in page
+
+
+def test_the_calendar_file_holds_the_programmes_time_in_japan_and_the_address(client, card):
+    token, code, _hub, _issuer = card(with_programme=True, message="お待ちしています",
+                                      ask_for="受付のたなか", planned_date="2026-12-03")
+
+    response = client.get(f"/c/{token}/calendar.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    (event,) = icalendar.Calendar.from_ical(response.data).events
+    assert event.start == datetime(2026, 12, 3, 10, 30, tzinfo=JAPAN)
+    assert event.end == datetime(2026, 12, 3, 11, 30, tzinfo=JAPAN)
+    assert event.start.utcoffset().total_seconds() == 9 * 3600
+    assert str(event["location"]) == "横浜市鶴見区豊岡町2-1 フーガ1 4階"
+    assert str(event["summary"]) == "わっくんひろば: はじめてのひろば"
+    description = str(event["description"])
+    assert "お待ちしています" in description and "受付のたなか" in description
+    assert "要予約" in description
+    assert str(event["uid"]) == f"card-{code}@tsunagu"
+    assert event.get("dtstamp") is not None
+    again = icalendar.Calendar.from_ical(client.get(f"/c/{token}/calendar.ics").data)
+    assert str(again.events[0]["uid"]) == str(event["uid"])
+
+
+def test_the_calendar_file_is_all_day_on_the_planned_date_or_the_next_open_day(client, card):
+    planned, _code, _hub, _issuer = card(planned_date="2026-12-08")
+    (event,) = icalendar.Calendar.from_ical(client.get(f"/c/{planned}/calendar.ics").data).events
+    assert event.start == date(2026, 12, 8) and not isinstance(event.start, datetime)
+    assert event.end == date(2026, 12, 9)
+
+    undated, _code, _hub, _issuer = card()
+    (event,) = icalendar.Calendar.from_ical(client.get(f"/c/{undated}/calendar.ics").data).events
+    assert event.start == date(2026, 11, 30)  # the hub's next open day after Saturday
+
+
+def test_two_first_views_at_once_record_opened_once(card):
+    _token, code, _hub, _issuer = card()
+    version, issued = record_of(code)
+    # Both views read "issued" before either wrote; the second write is the same op.
+    public.mark_opened(code, issued)
+    public.mark_opened(code, issued)
+    assert record_of(code)[0] == version + 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SyncOp).where(
+        SyncOp.record_id == code)) == 2  # the phone's issue and one "opened"
+
+
+def test_a_card_for_a_site_no_longer_listed_shows_the_issuing_sites_contact(
+        client, create_site, create_user, mint_card, issue_card):
+    salon = create_site(name="ひだまりサロン", phone="045-111-2222")
+    issuer = create_user(sites=[salon])
+    minted = mint_card(issuer, salon)
+    issue_card(issuer, minted["short_code"], salon, SimpleNamespace(id=999_999))
+    response = client.get(f"/c/{minted['token']}")
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "紹介先の情報が見つかりませんでした" in text
+    assert "ひだまりサロン" in text and "045-111-2222" in text
+    assert client.get(f"/c/{minted['token']}/calendar.ics").status_code == 404
