@@ -231,6 +231,9 @@ class CollectionSpec:
     staff_only: Mapping[str, tuple[Any, str]] = field(default_factory=dict)
     """``field: (value, site_field)``: writing ``value`` to ``field`` needs the user to be
     staff of the site named by ``site_field`` (a card's arrival: the target site)."""
+    minted_ids: bool = False
+    """Record ids are minted by the server for a site (a card's short code): the owning
+    site an op names must be the one the id was minted for (``apply_push(minted=…)``)."""
 
     def initial_data(self, record_id: str) -> dict[str, Any] | None:
         """Data of a record before any op; ``None`` if ``record_id`` is not valid here."""
@@ -365,6 +368,7 @@ CARD = CollectionSpec(
     shared_site_field="target_site_id",
     # Only the site the family reached can say it did: its staff, not a volunteer.
     staff_only={"status": ("arrived", "target_site_id")},
+    minted_ids=True,
 )
 
 OUTREACH = CollectionSpec(

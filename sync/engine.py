@@ -73,6 +73,7 @@ def apply_push(
     scope: Scope,
     server_node: str,
     max_batch: int = MAX_BATCH_OPS,
+    minted: Mapping[str, str] | None = None,
 ) -> PushResult:
     """Apply a phone's batch of ops and answer each one, in order.
 
@@ -82,6 +83,10 @@ def apply_push(
     gets the answer stored the first time, with ``status`` "duplicate" instead of
     "applied", and changes nothing. Clocks more than ``max_drift_ms`` ahead of
     ``now_ms`` are clamped. All of it is written in one atomic ``write_batch``.
+
+    ``minted`` maps the ids the server minted for collections whose ids it mints (a
+    card's short code) to the site each was minted for; when given, an op that names the
+    owning site of such a record must name that one. ``None`` skips the check.
 
     :raise BatchTooLarge: more than ``max_batch`` ops; nothing is stored.
     :raise InvalidRequest: ``now_ms``, ``max_drift_ms`` or ``server_node`` is invalid.
@@ -94,7 +99,8 @@ def apply_push(
     keys = {item.op.key for item in incoming if item.op is not None and _loadable(item.op)}
 
     def plan(loaded: Loaded) -> _Plan:
-        planned = _Plan(loaded, now_ms=now_ms, max_drift_ms=max_drift_ms, scope=scope)
+        planned = _Plan(loaded, now_ms=now_ms, max_drift_ms=max_drift_ms, scope=scope,
+                        minted=minted)
         for item in incoming:
             planned.take(item)
         return planned
@@ -434,10 +440,22 @@ def _scope_problem(
         return Reason.OUT_OF_SCOPE, f"{spec.site_field} {owner} is not one of your sites"
     for name, (value, site_field) in spec.staff_only.items():
         site = op.changes.get(site_field, data.get(site_field))
-        # As above, a site not known yet cannot be checked without the outcome depending
-        # on which op arrived first.
-        if op.changes.get(name) == value and site is not None and not scope.staffs(site):
+        # Unlike the check above, a site not known yet refuses: staff confirm only what
+        # they can see in their replica, which already names the site, and accepting it
+        # would let anyone vouch for a record before its owner's ops arrive.
+        if op.changes.get(name) == value and not scope.staffs(site):
             return Reason.OUT_OF_SCOPE, f"only staff of {site_field} {site} may set {name} {value}"
+    return None
+
+
+def _minted_problem(op: Op, spec: CollectionSpec, minted: Mapping[str, str] | None
+                    ) -> Problem | None:
+    # Without it, anyone could claim the code printed on another site's paper card first.
+    if minted is None or not spec.minted_ids or spec.site_field not in op.changes:
+        return None
+    site = op.changes[spec.site_field]
+    if minted.get(op.record_id) != site:
+        return Reason.OUT_OF_SCOPE, f"{op.record_id} was not minted for {spec.site_field} {site}"
     return None
 
 
@@ -471,8 +489,10 @@ class _Plan:
         scope: Scope,
         quarantine: bool = True,
         closes: tuple[QuarantineClose, ...] = (),
+        minted: Mapping[str, str] | None = None,
     ) -> None:
         self._loaded = loaded
+        self._minted = minted
         self._now_ms = now_ms
         self._max_drift_ms = max_drift_ms
         self._scope = scope
@@ -498,7 +518,8 @@ class _Plan:
         if op is not None and problem is None:
             record = self._record(op.key)
             assert record is not None  # the envelope check accepted the record id
-            problem = _scope_problem(op, record.spec, record.state["data"], self._scope)
+            problem = (_scope_problem(op, record.spec, record.state["data"], self._scope)
+                       or _minted_problem(op, record.spec, self._minted))
         if problem is not None:
             return self._reject(item, problem)
         assert op is not None and record is not None

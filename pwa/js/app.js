@@ -13,9 +13,9 @@ import { onView, showTabs, showView, wireTabs } from './ui/nav.js';
 import { showSignIn } from './ui/signin.js';
 import { showError, showStatus } from './ui/status.js';
 import { rerenderSyncBar, showSyncBar } from './ui/syncbar.js';
-import { watchForUpdates } from './ui/update.js';
 
 let current = null; // { session, directory }
+let directoryTriedAt = 0;
 
 function signedOut(message = '') {
   current = null;
@@ -36,7 +36,7 @@ async function signedIn(session) {
   } catch (error) {
     showError(error);
   }
-  current = { session, directory, since: Date.now() };
+  current = { session, directory };
   const sites = directory ? mySites(directory, session.user) : [];
   onView('entries-view', () => showEntries(session, directory).catch(showError));
   onView('cards-view', () => refreshCards().catch(showError));
@@ -75,8 +75,10 @@ async function start() {
   };
   onSyncState((state) => {
     if (!current) return;
-    // Signed in where the signal dropped: fetch the directory once sync gets through.
-    if (!current.directory && Date.parse(state.lastSyncedAt) > current.since) {
+    // Signed in where the signal dropped: fetch the directory once sync gets through,
+    // at most once a minute, so a directory that keeps failing cannot loop with sync.
+    if (!current.directory && state.lastSyncedAt && Date.now() - directoryTriedAt > 60_000) {
+      directoryTriedAt = Date.now();
       signedIn(current.session).catch(showError);
       return;
     }
@@ -105,5 +107,4 @@ async function start() {
   else if (!current) signedOut();
 }
 
-watchForUpdates();
 window.app = { ready: start() };

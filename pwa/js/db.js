@@ -151,16 +151,18 @@ export function getReplica(key) {
 // Saves what the user changed in an entry and stages its changes, in one step. What sync
 // wrote to the entry meanwhile (acked, included, seenVersion) is kept, never overwritten
 // by the screen's copy. The changes fold into the record's waiting op when there is one
-// not already on its way (taking the new op's later clock), else `op` is queued.
+// that was never sent (taking the new op's later clock), else `op` is queued.
 // Resolves with the entry as stored.
-export function stageChange(entry, op, inFlight) {
+export function stageChange(entry, op) {
   return transact(['entries', 'outbox'], 'readwrite', async ({ entries, outbox }) => {
     const stored = await ask(entries.get(entry.key));
     const saved = stored ? { ...entry, acked: stored.acked, included: stored.included,
       seenVersion: stored.seenVersion } : entry;
     entries.put(saved);
     const waiting = await ask(outbox.index('entry').getAll(entry.key));
-    const open = waiting.find((item) => item.state === 'pending' && !inFlight.has(item.op.op_id));
+    // Never into an op that has left the phone: the server may hold it already, and
+    // would answer a resend of that op id with its first answer, dropping the change.
+    const open = waiting.find((item) => item.state === 'pending' && !item.sent);
     if (open) {
       open.op.changes = mergeChanges(open.op.changes, op.changes);
       open.op.hlc = op.hlc;
@@ -179,10 +181,19 @@ export function outboxOf(userId) {
   return transact(['outbox'], 'readonly', ({ outbox }) => ask(outbox.index('user').getAll(userId)));
 }
 
-export function outboxItems(opIds) {
-  return transact(['outbox'], 'readonly', async ({ outbox }) => {
-    const items = await Promise.all(opIds.map((id) => ask(outbox.get(id))));
-    return items.filter(Boolean);
+// Marks these ops as sent before they go, and returns them as stored: from here on a new
+// change makes a new op, even if this send fails and the ops go again later.
+export function markSent(opIds) {
+  return transact(['outbox'], 'readwrite', async ({ outbox }) => {
+    const items = [];
+    for (const id of opIds) {
+      const item = await ask(outbox.get(id));
+      if (!item) continue;
+      item.sent = true;
+      outbox.put(item);
+      items.push(item);
+    }
+    return items;
   });
 }
 
@@ -218,8 +229,10 @@ export function settleOps(items, results) {
 
 // Stores a pulled page and its cursor together, and notes which of this phone's counts
 // each record now includes, so the screen adds only what the server does not have yet.
-export function applyPulled(changes, cursor) {
+export function applyPulled(changes, cursor, askedFrom) {
   return transact(['replica', 'entries', 'meta'], 'readwrite', async ({ replica, entries, meta }) => {
+    // Signed out (or switched user) while the page was on its way: it belongs to no one now.
+    if (((await ask(meta.get('cursor'))) ?? 0) !== askedFrom) return false;
     for (const change of changes) {
       const key = `${change.collection}/${change.record_id}`;
       replica.put({ key, collection: change.collection, record_id: change.record_id,
@@ -233,6 +246,19 @@ export function applyPulled(changes, cursor) {
       }
     }
     meta.put(cursor, 'cursor');
+    return true;
+  });
+}
+
+// A lost phone keeps only what it has not sent yet: entries the server already holds,
+// and the card tokens ready to use, are removed.
+export function forgetSent() {
+  return transact(['entries', 'outbox', 'pool'], 'readwrite', async ({ entries, outbox, pool }) => {
+    const waiting = new Set((await ask(outbox.getAll())).map((item) => item.entryKey));
+    for (const entry of await ask(entries.getAll())) {
+      if (!waiting.has(entry.key)) entries.delete(entry.key);
+    }
+    pool.clear();
   });
 }
 

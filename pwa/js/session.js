@@ -1,6 +1,8 @@
 // Who is signed in on this phone. Kept in IndexedDB so it survives with no signal.
 import { request } from './api.js';
-import { clearSession, dropReplica, getSession, lastUserId, putSession } from './db.js';
+import {
+  clearSession, dropReplica, forgetSent, getSession, lastUserId, putSession,
+} from './db.js';
 
 function deviceName() {
   const ua = navigator.userAgent;
@@ -50,10 +52,14 @@ export async function refreshUser(session) {
 
 // The server no longer takes this phone's token. An expired sign-in keeps everything
 // and asks to sign in again; a revoked phone (lost, perhaps) also drops every record it
-// pulled from the server. Either way the user's own entries and unsent ops stay.
+// pulled from the server, what it already sent and its card tokens. Either way the user's
+// unsent entries and ops stay.
 export async function signInLost(error) {
   await clearSession();
-  if (error.code === 'device_revoked') await dropReplica();
+  if (error.code === 'device_revoked') {
+    await dropReplica();
+    await forgetSent();
+  }
 }
 
 export { clearSession };

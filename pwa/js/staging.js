@@ -2,7 +2,7 @@
 // in one step, then sent soon. Used by session logs and cards alike.
 import * as db from './db.js';
 import { tick } from './hlc.js';
-import { opsInFlight, refreshCounts, syncSoon } from './sync.js';
+import { refreshCounts, syncSoon } from './sync.js';
 
 export function entryKey(userId, collection, recordId) {
   return `${userId}|${collection}/${recordId}`;
@@ -36,7 +36,7 @@ async function makeOp(entry, changes) {
 // Resolves with the entry as stored (with what sync learnt of it meanwhile).
 export async function stage(entry, changes) {
   const updated = { ...entry, updatedAt: Date.now() };
-  const saved = await db.stageChange(updated, await makeOp(updated, changes), opsInFlight());
+  const saved = await db.stageChange(updated, await makeOp(updated, changes));
   refreshCounts();
   syncSoon();
   return saved;

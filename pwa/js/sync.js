@@ -14,7 +14,6 @@ const RETRY_FIRST_MS = 5000;
 const RETRY_MAX_MS = 5 * 60 * 1000;
 
 const listeners = new Set();
-const inFlight = new Set();
 let state = { pending: 0, rejected: 0, lastSyncedAt: null, progress: null, problem: null };
 let running = null;
 let again = false;
@@ -32,11 +31,6 @@ export function onSyncState(listener) {
   listeners.add(listener);
   listener(state);
   return () => listeners.delete(listener);
-}
-
-// Ops being sent right now: a change made meanwhile goes into a new op, never into these.
-export function opsInFlight() {
-  return inFlight;
 }
 
 export async function refreshCounts() {
@@ -134,20 +128,15 @@ async function push(session) {
   for (let start = 0; start < waiting.length; start += PUSH_BATCH) {
     emit({ progress: { done, total: waiting.length } });
     const ids = waiting.slice(start, start + PUSH_BATCH).map((item) => item.op.op_id);
-    ids.forEach((id) => inFlight.add(id));
-    try {
-      // Read again after marking: a change folded in before the mark is sent with it.
-      const items = await db.outboxItems(ids);
-      const answer = await request('POST', '/api/sync/push', {
-        token: session.token, body: { protocol: 1, ops: items.map((item) => item.op) },
-      });
-      await db.settleOps(items, answer.results);
-      const node = await db.deviceIdentity();
-      await db.nextClock((last) => observe(last, answer.server_hlc, Date.now(), node));
-      done += items.length;
-    } finally {
-      ids.forEach((id) => inFlight.delete(id));
-    }
+    // Marked and read again in one step: a change folded in before this is sent with it.
+    const items = await db.markSent(ids);
+    const answer = await request('POST', '/api/sync/push', {
+      token: session.token, body: { protocol: 1, ops: items.map((item) => item.op) },
+    });
+    await db.settleOps(items, answer.results);
+    const node = await db.deviceIdentity();
+    await db.nextClock((last) => observe(last, answer.server_hlc, Date.now(), node));
+    done += items.length;
   }
 }
 
@@ -156,7 +145,7 @@ async function pull(session) {
   for (;;) {
     const page = await request('GET', `/api/sync/pull?cursor=${cursor}&limit=${PULL_LIMIT}`,
       { token: session.token });
-    await db.applyPulled(page.changes, page.cursor);
+    if (!(await db.applyPulled(page.changes, page.cursor, cursor))) return;
     cursor = page.cursor;
     if (!page.more) return;
   }

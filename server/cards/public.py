@@ -142,9 +142,13 @@ def _not_found():
 
 
 def _live_token(token: str) -> CardToken | None:
-    """The token's row; a voided one is answered like a guess, so it reveals nothing."""
+    """The token's row. A voided token that no card uses is answered like a guess, so it
+    reveals nothing; one a card came to use late (an old pool token, a paper card from a
+    drawer) still opens that card."""
     row = tokens.by_token(token)
-    return None if row is None or row.voided_at is not None else row
+    if row is None or (row.voided_at is not None and card_data(row.short_code) is None):
+        return None
+    return row
 
 
 def _target(card: dict | None) -> Site | None:

@@ -10,6 +10,7 @@ from sync import engine
 from sync.protocol import Op, PullPage, Scope, require_protocol
 
 from ..accounts.models import User
+from ..cards.models import CardToken
 from ..directory.models import Site
 from ..extensions import db
 from ..store import SqlStore, change_json
@@ -62,8 +63,19 @@ def push(user: User, ops: list, protocol: int):
     author = str(user.id)
     stamped = [{**op, "user_id": author} if isinstance(op, dict) else op for op in ops]
     return engine.apply_push(store(), stamped, max_drift_ms=current_app.config["SYNC_MAX_DRIFT_MS"],
-                             scope=write_scope(user),
+                             scope=write_scope(user), minted=_minted_sites(stamped),
                              max_batch=current_app.config["SYNC_MAX_BATCH"], **_clock())
+
+
+def _minted_sites(ops: list) -> dict[str, str]:
+    """The site each card code named in the batch was minted for (one query)."""
+    codes = {op.get("record_id") for op in ops if isinstance(op, dict)
+             and op.get("collection") == "card" and isinstance(op.get("record_id"), str)}
+    if not codes:
+        return {}
+    rows = db.session.execute(select(CardToken.short_code, CardToken.site_id).where(
+        CardToken.short_code.in_(codes)))
+    return {code: str(site_id) for code, site_id in rows}
 
 
 def pull(user: User, cursor: int, limit: int) -> PullPage:

@@ -288,3 +288,29 @@ def test_a_new_version_is_offered_and_loaded_on_request(live, page, signed_in, m
     expect(page.locator("#update-banner")).to_be_hidden()
     (cache,) = page.evaluate("caches.keys()")
     assert cache.startswith("tsunagu-shell-next-")
+
+
+def test_a_tap_made_after_a_lost_answer_still_counts(live, page, signed_in):
+    signed_in(page, live.url, "yamada")
+    open_session(page, "2026-11-29")
+    lost = []
+
+    def apply_but_lose_the_answer(route):
+        route.fetch()  # the server applies the push…
+        lost.append(route.request.url)
+        route.abort()  # …and the answer never reaches the phone
+
+    page.route("**/api/sync/push", apply_but_lose_the_answer)
+    plus(page, "保護者", 3)
+    for _ in range(100):
+        if lost:
+            break
+        page.wait_for_timeout(100)
+    assert lost and visits_on_server(live)
+    plus(page, "保護者")  # a fourth family, while the phone does not know the first send went
+    page.unroute("**/api/sync/push")
+    page.get_by_role("button", name="今すぐ送る").click()
+    wait_until_sent(page)
+    (record,) = visits_on_server(live).values()
+    assert record["parents"] == 4
+    expect(shown(page, "parents")).to_have_text("4")

@@ -198,6 +198,23 @@ def test_an_unknown_or_voided_token_is_a_plain_404_page(client, create_site, cre
         assert response.headers["Content-Security-Policy"] == STRICT_CSP
 
 
+def test_a_voided_token_that_a_card_came_to_use_still_opens_it(client, create_site,
+                                                              create_user, mint_card,
+                                                              issue_card):
+    salon, nursery = create_site(), create_site(kind="nursery_hiroba", name="ひまわり保育園")
+    volunteer = create_user(sites=[salon])
+    minted = mint_card(volunteer, salon)
+    row = db.session.scalar(sa.select(CardToken).where(
+        CardToken.short_code == minted["short_code"]))
+    row.voided_at = utcnow()  # an old pool token, voided before the phone used it
+    db.session.commit()
+    issue_card(volunteer, minted["short_code"], salon, nursery)
+
+    response = client.get(f"/c/{minted['token']}")
+    assert response.status_code == 200
+    assert "ひまわり保育園" in text_of(response)
+
+
 def test_guessing_tokens_is_rate_limited_with_a_friendly_page(app, client):
     # The app fixture binds the limiter switched off; bind it again, on, before any request.
     app.config.update(RATELIMIT_ENABLED=True, CARD_PAGE_RATE_LIMIT="3 per minute")

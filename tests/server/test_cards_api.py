@@ -1,6 +1,7 @@
 """Minting card tokens for phones and sheets, and confirming a family's arrival."""
 
 import hashlib
+import uuid
 
 import sqlalchemy as sa
 
@@ -67,3 +68,21 @@ def test_only_the_target_sites_staff_confirm_arrival(client, create_site, create
 
     unknown = client.post("/api/cards/ZZZZZZZZ/arrival", json={}, headers=auth_header(staff))
     assert unknown.status_code == 404
+
+
+def test_a_card_code_can_only_be_issued_from_the_site_it_was_minted_for(
+        client, create_site, create_user, auth_header, mint_card):
+    salon, other_salon, nursery = create_site(), create_site(), create_site()
+    owner, other = create_user(sites=[salon]), create_user(sites=[other_salon])
+    code = mint_card(owner, salon)["short_code"]  # e.g. printed on the salon's paper card
+    for site, record_id in ((other_salon, code), (other_salon, "MADEUP00")):
+        op = {"op_id": str(uuid.uuid4()), "device_id": "phone-x", "user_id": "x",
+              "collection": "card", "record_id": record_id,
+              "hlc": f"{1_790_000_000_000:015d}:000000:phone-x", "base_version": None,
+              "changes": {"status": "issued", "issuing_site_id": str(site.id),
+                          "target_site_id": str(nursery.id)}}
+        response = client.post("/api/sync/push", json={"protocol": 1, "ops": [op]},
+                               headers=auth_header(other))
+        (result,) = response.get_json()["results"]
+        assert (result["status"], result["reason"]) == ("rejected", "out_of_scope")
+        assert "was not minted for" in result["message"]

@@ -292,3 +292,10 @@ def test_only_the_current_protocol_version_is_spoken():
     with pytest.raises(UnsupportedProtocol) as raised:
         require_protocol(PROTOCOL_VERSION + 1)
     assert raised.value.code == "unsupported_protocol"
+
+
+def test_an_arrival_for_a_card_not_seen_yet_is_refused(push, create_op):
+    early = create_op({"status": "arrived"}, device="phone-t", collection="card",
+                      record_id="never-issued")
+    (result,) = push([early], scope=Scope.of(OTHER_SITE, staff=(OTHER_SITE,))).results
+    assert result.reason is Reason.OUT_OF_SCOPE

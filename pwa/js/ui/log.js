@@ -186,11 +186,13 @@ function showWorry() {
 }
 
 // Opens a given entry (from "my entries") instead of today's session.
-export async function openLogFor(entry) {
-  document.getElementById('log-site').value = entry.siteId;
-  document.getElementById('log-date').value = entry.date;
-  document.getElementById('log-session').value = entry.session;
-  await selectEntry();
+export function openLogFor(entry) {
+  return enqueue(async () => {
+    document.getElementById('log-site').value = entry.siteId;
+    document.getElementById('log-date').value = entry.date;
+    document.getElementById('log-session').value = entry.session;
+    await selectEntry();
+  });
 }
 
 export async function showLog(session, directory, sites) {

@@ -1,5 +1,7 @@
 // A deployed update waits until the user says so: "新しいバージョンがあります" → reload.
-export function watchForUpdates() {
+// Loaded as its own script and importing nothing, so that even a release whose modules
+// fail to load still offers the next one.
+function watchForUpdates() {
   if (!('serviceWorker' in navigator)) return;
   const banner = document.getElementById('update-banner');
   const offer = (worker) => {
@@ -24,3 +26,5 @@ export function watchForUpdates() {
     location.reload();
   });
 }
+
+watchForUpdates();
