@@ -214,4 +214,7 @@ _JOB_SUMMARIES = {
         f"{sum(site['outstanding'] for site in result.values())} tokens outstanding and "
         f"{sum(site['voided'] for site in result.values())} voided in all, "
         f"at {len(result)} sites"),
+    "redact_old_text": lambda result: (
+        f"free text cleared in {result['records']} records and "
+        f"{result['quarantined']} quarantined ops"),
 }

@@ -677,10 +677,11 @@ def write_as_server(
     now_ms: int,
     scope: Scope,
     server_node: str,
+    resolves: tuple[str, ...] = (),
 ) -> OpResult:
     """Write ``changes`` to a stored record as the server (a timer, a page a parent opened),
-    through the same merge path as a phone's op. Retrying with the same ``op_id`` returns
-    the first answer.
+    through the same merge path as a phone's op, settling the conflicts in ``resolves``.
+    Retrying with the same ``op_id`` returns the first answer.
 
     :raise UnknownRecord: the record was never stored.
     :raise RejectedOp: the changes fail validation or ``scope``; nothing is stored.
@@ -701,6 +702,7 @@ def write_as_server(
             hlc=_server_clock(_decode(stored)["meta"]["hlc"], now_ms, server_node),
             base_version=stored.version,
             changes=dict(changes),
+            resolves=tuple(resolves),
         )
 
     return _apply_server_op(store, op_id, key, build, now_ms=now_ms, scope=scope)

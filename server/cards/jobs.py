@@ -1,4 +1,5 @@
-"""The card jobs the scheduler runs: expiry, the evening notice, token accounting.
+"""The jobs the scheduler runs: card expiry, the evening notice, token accounting, and the
+retention of free text.
 
 Each job is a plain function of ``now`` (an aware datetime, or a naive one in UTC) that
 never reads the clock itself, so a test drives it with a fake clock and a city can run
@@ -18,6 +19,7 @@ from flask import Flask, current_app
 from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import retention
 from ..extensions import db, scheduler
 from ..timeutil import JAPAN, utcnow
 from . import expiry, notices
@@ -134,10 +136,19 @@ def token_pool_accounting(now: datetime) -> dict | None:
                     lambda: expiry.account_for_tokens(stored_time(now)))
 
 
+def redact_old_text(now: datetime) -> dict | None:
+    """Clear free text older than ``TEXT_RETENTION_DAYS`` (see ``server.retention``);
+    once a day (run key: Japan date)."""
+    local = japan_time(now)
+    return run_once("redact_old_text", local.date().isoformat(), now,
+                    lambda: retention.redact_old_text(local.date(), epoch_ms(now)))
+
+
 JOBS: dict[str, Callable[[datetime], dict | None]] = {
     "expire_cards": expire_cards,
     "evening_notice": evening_notice,
     "token_pool_accounting": token_pool_accounting,
+    "redact_old_text": redact_old_text,
 }
 
 
