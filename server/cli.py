@@ -1,5 +1,6 @@
 """The ``tsunagu`` command: Flask's CLI with Tsunagu's own commands added."""
 
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -67,6 +68,10 @@ def demo(host: str, port: int, serve: bool) -> None:
     if serve:
         from .wsgi_server import run
 
+        # The demo shows the scheduled work too (card expiry, the evening notice).
+        os.environ.setdefault("TSUNAGU_SCHEDULER", "1")
+        click.echo(f"  scheduled jobs: {'on' if os.environ['TSUNAGU_SCHEDULER'] == '1' else 'off'}"
+                   " (TSUNAGU_SCHEDULER)")
         # One worker: the demo runs on SQLite, which has one writer anyway.
         run(host, port, workers=1, threads=8, access_log=True)
 
