@@ -262,6 +262,23 @@ export function forgetSent() {
   });
 }
 
+// What a phone keeps of its user's own sent entries: the recent ones, for "my entries".
+// Older ones leave the phone (the server has them), so a lost phone holds little.
+export function pruneSentEntries(beforeDate) {
+  return transact(['entries', 'outbox'], 'readwrite', async ({ entries, outbox }) => {
+    const waiting = new Set((await ask(outbox.getAll())).map((item) => item.entryKey));
+    let pruned = 0;
+    for (const entry of await ask(entries.getAll())) {
+      const day = entry.date ?? entry.card?.issued_on;
+      if (day && day < beforeDate && !waiting.has(entry.key)) {
+        entries.delete(entry.key);
+        pruned += 1;
+      }
+    }
+    return pruned;
+  });
+}
+
 export function replicaOf(collection) {
   const range = IDBKeyRange.bound(`${collection}/`, `${collection}/\uffff`);
   return transact(['replica'], 'readonly', ({ replica }) => ask(replica.getAll(range)));

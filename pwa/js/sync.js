@@ -12,6 +12,7 @@ const EVERY_MS = 3 * 60 * 1000;
 const SOON_MS = 1500;
 const RETRY_FIRST_MS = 5000;
 const RETRY_MAX_MS = 5 * 60 * 1000;
+const KEEP_SENT_DAYS = 90;
 
 const listeners = new Set();
 let state = { pending: 0, rejected: 0, lastSyncedAt: null, progress: null, problem: null };
@@ -94,6 +95,8 @@ async function cycle() {
     await push(session);
     await pull(session);
     await refillPools(session);
+    await db.pruneSentEntries(new Date(Date.now() - KEEP_SENT_DAYS * 86400000)
+      .toISOString().slice(0, 10));
     const now = new Date().toISOString();
     await db.setMeta('last_synced', now);
     retryMs = 0;

@@ -314,3 +314,25 @@ def test_a_tap_made_after_a_lost_answer_still_counts(live, page, signed_in):
     (record,) = visits_on_server(live).values()
     assert record["parents"] == 4
     expect(shown(page, "parents")).to_have_text("4")
+
+
+def test_sent_entries_older_than_90_days_leave_the_phone(live, page, signed_in):
+    signed_in(page, live.url, "yamada")
+    for day in ("2026-01-05", "2026-11-20"):
+        open_session(page, day)
+        plus(page, "保護者")
+    open_session(page, "2026-01-12")  # old, but refused by the server: it must stay
+    page.get_by_label("メモ").fill("あ" * 2100)
+    page.get_by_label("メモ").blur()
+    expect(page.locator("#sync-problem")).to_contain_text("受け付けられませんでした",
+                                                          timeout=15_000)
+    page.get_by_role("button", name="今すぐ送る").click()
+    expect(page.locator("#sync-pending")).to_have_text("送れなかった記録 1件")
+    dates = """async () => {
+      const db = await import('/js/db.js');
+      return (await db.listEntries((await db.getSession()).user.id)).map((e) => e.date).sort();
+    }"""
+    page.wait_for_function(f"({dates})().then((d) => !d.includes('2026-01-05'))",
+                           polling=200, timeout=15_000)
+    assert page.evaluate(dates) == ["2026-01-12", "2026-11-20"]
+    assert len(visits_on_server(live)) == 2
