@@ -2,10 +2,13 @@
 
 import hashlib
 import json
+import mimetypes
+import os
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, send_from_directory
+from flask import Blueprint, Response, abort, request
+from werkzeug.security import safe_join
 
 bp = Blueprint("pwa", __name__)
 
@@ -56,7 +59,17 @@ def _secure(response: Response) -> Response:
 
 
 def _send(path: str):
-    return _secure(send_from_directory(PWA_DIR, path))
+    # Read whole, not streamed from an open file: the shell is small, and a phone that
+    # drops the connection mid-download must not leave a file handle behind.
+    full = safe_join(str(PWA_DIR), path)
+    if full is None or not os.path.isfile(full):
+        abort(404)
+    with open(full, "rb") as file:
+        body = file.read()
+    mimetype = mimetypes.guess_type(full)[0] or "application/octet-stream"
+    response = Response(body, mimetype=mimetype)
+    response.add_etag()
+    return _secure(response.make_conditional(request))
 
 
 @bp.get("/")

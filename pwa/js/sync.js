@@ -94,7 +94,11 @@ async function cycle() {
   try {
     await push(session);
     await pull(session);
-    await refillPools(session);
+    // Tokens are a convenience: a site that cannot mint (no longer the user's) must not
+    // make a good sync look failed.
+    await refillPools(session).catch((error) => {
+      if (error.status === 401) throw error;
+    });
     await db.pruneSentEntries(new Date(Date.now() - KEEP_SENT_DAYS * 86400000)
       .toISOString().slice(0, 10));
     const now = new Date().toISOString();

@@ -44,7 +44,12 @@ def wait_until_sent(page):
 
 def pool_ready(page):
     expect(page.locator("#finder-wishes input").first).to_be_attached(timeout=15_000)
-    page.wait_for_function(f"({POOL_JS})().then((n) => n >= 10)", polling=200, timeout=15_000)
+    # Asked with evaluate, which waits for the pool's answer, until the pool is full.
+    for _ in range(150):
+        if page.evaluate(POOL_JS) >= 10:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the phone's token pool was never filled")
 
 
 def issue_card_to_the_nursery(page, ask_for="さとう先生", date="2026-12-08"):

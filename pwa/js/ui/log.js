@@ -108,7 +108,7 @@ async function count(field, delta) {
   if (moved) screen.lastTap = { field, delta: moved };
   await render();
   document.getElementById('tally-live').textContent = t('log.now',
-    { label: labelOf(field), count: visits.shownCount(entry, screen.record, field) });
+    { label: labelOf(field), count: visits.shownCount(screen.entry, screen.record, field) });
 }
 
 async function undo() {
@@ -122,8 +122,9 @@ async function undo() {
   screen.entry = entry;
   await render();
   showStatus(t('log.undone', { label: labelOf(last.field) }));
-  document.getElementById('tally-live').textContent = t('log.now',
-    { label: labelOf(last.field), count: visits.shownCount(entry, screen.record, last.field) });
+  // screen.entry, as render() just read it with the record: the two always belong together.
+  document.getElementById('tally-live').textContent = t('log.now', { label: labelOf(last.field),
+    count: visits.shownCount(screen.entry, screen.record, last.field) });
 }
 
 async function render() {
