@@ -215,25 +215,8 @@ def restore_record(
     :raise UnknownRecord: the record was never stored.
     :raise RejectedOp: ``scope`` may not restore, or the record is outside it.
     """
-    _check_clock_arguments(now_ms, 0, server_node)
-    key = RecordKey(collection, record_id)
-
-    def build(loaded: Loaded) -> Op:
-        stored = loaded.records.get(key)
-        if stored is None:
-            raise UnknownRecord(f"no record {collection}/{record_id}")
-        return Op(
-            op_id=op_id,
-            device_id=server_node,
-            user_id=user_id,
-            collection=collection,
-            record_id=record_id,
-            hlc=_server_clock(_decode(stored)["meta"]["hlc"], now_ms, server_node),
-            base_version=stored.version,
-            restore=True,
-        )
-
-    return _apply_server_op(store, op_id, key, build, now_ms=now_ms, scope=scope)
+    return _write_stored(store, collection, record_id, op_id=op_id, user_id=user_id,
+                         now_ms=now_ms, scope=scope, server_node=server_node, restore=True)
 
 
 def resubmit_quarantined(
@@ -686,6 +669,28 @@ def write_as_server(
     :raise UnknownRecord: the record was never stored.
     :raise RejectedOp: the changes fail validation or ``scope``; nothing is stored.
     """
+    return _write_stored(store, collection, record_id, op_id=op_id, user_id=user_id,
+                         now_ms=now_ms, scope=scope, server_node=server_node,
+                         changes=dict(changes), resolves=tuple(resolves))
+
+
+def _write_stored(
+    store: Store,
+    collection: str,
+    record_id: str,
+    *,
+    op_id: str,
+    user_id: str,
+    now_ms: int,
+    scope: Scope,
+    server_node: str,
+    **op_fields: Any,
+) -> OpResult:
+    """Apply one server op (``op_fields``: changes, restore, resolves) to a stored record,
+    stamped after every clock it has merged and based on its current version.
+
+    :raise UnknownRecord: the record was never stored.
+    """
     _check_clock_arguments(now_ms, 0, server_node)
     key = RecordKey(collection, record_id)
 
@@ -701,8 +706,7 @@ def write_as_server(
             record_id=record_id,
             hlc=_server_clock(_decode(stored)["meta"]["hlc"], now_ms, server_node),
             base_version=stored.version,
-            changes=dict(changes),
-            resolves=tuple(resolves),
+            **op_fields,
         )
 
     return _apply_server_op(store, op_id, key, build, now_ms=now_ms, scope=scope)
