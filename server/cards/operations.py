@@ -3,7 +3,6 @@
 import uuid
 
 from flask import current_app
-from sqlalchemy import select
 
 from sync import engine
 from sync.errors import RejectedOp, UnknownRecord
@@ -46,25 +45,22 @@ def confirm_arrival(user: User, short_code: str, op_id: uuid.UUID | None) -> dic
     """
     code = tokens.normalise_code(short_code)
     if card_data(code) is None:
-        raise ApiError(404, "not_found", "カードが見つかりません / No such card.",
-                       {"short_code": ["unknown"]})
+        raise _no_such_card()
     try:
         result = engine.write_as_server(
             store(), "card", code, {"status": "arrived"}, op_id=str(op_id or uuid.uuid4()),
             user_id=str(user.id), now_ms=now_ms(), scope=write_scope(user),
             server_node=current_app.config["SYNC_NODE_ID"])
     except UnknownRecord:
-        raise ApiError(404, "not_found", "カードが見つかりません / No such card.") from None
+        raise _no_such_card() from None
     except RejectedOp as error:
         if error.code == Reason.OUT_OF_SCOPE:
             raise policy.forbidden() from None
         raise
-    return {"short_code": code, "status": card_data(code)["status"], "version": result.version}
+    # "arrived" is the top of the status lattice: whatever the card was, it is that now.
+    return {"short_code": code, "status": "arrived", "version": result.version}
 
 
-def site_or_404(site_id: int) -> Site:
-    site = db.session.scalar(select(Site).where(Site.id == site_id))
-    if site is None:
-        raise ApiError(404, "not_found", "施設が見つかりません / No such site.",
-                       {"site_id": ["unknown"]})
-    return site
+def _no_such_card() -> ApiError:
+    return ApiError(404, "not_found", "カードが見つかりません / No such card.",
+                    {"short_code": ["unknown"]})

@@ -11,6 +11,8 @@ from schemas.cards import (
 
 from ..accounts.auth import login_required
 from ..api import documented, load_body, respond
+from ..directory.lookups import get_or_404
+from ..directory.models import Site
 from ..extensions import limiter
 from . import operations
 
@@ -25,7 +27,7 @@ bp = Blueprint("cards", __name__, url_prefix="/api/cards")
             errors=(400, 401, 403, 404, 422, 429))
 def mint():
     data = load_body(MintRequestSchema())
-    site = operations.site_or_404(data["site_id"])
+    site = get_or_404(Site, data["site_id"], "site_id")
     return respond(MintResponseSchema(), operations.mint_for(
         g.user, site, data["count"], printed=data["printed"], url_root=request.url_root), 201)
 
