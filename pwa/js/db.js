@@ -250,11 +250,16 @@ export function applyPulled(changes, cursor, askedFrom) {
   });
 }
 
+// The entries with an op still in the outbox (waiting, or rejected to be fixed).
+async function waitingEntries(outbox) {
+  return new Set((await ask(outbox.getAll())).map((item) => item.entryKey));
+}
+
 // A lost phone keeps only what it has not sent yet: entries the server already holds,
 // and the card tokens ready to use, are removed.
 export function forgetSent() {
   return transact(['entries', 'outbox', 'pool'], 'readwrite', async ({ entries, outbox, pool }) => {
-    const waiting = new Set((await ask(outbox.getAll())).map((item) => item.entryKey));
+    const waiting = await waitingEntries(outbox);
     for (const entry of await ask(entries.getAll())) {
       if (!waiting.has(entry.key)) entries.delete(entry.key);
     }
@@ -266,7 +271,7 @@ export function forgetSent() {
 // Older ones leave the phone (the server has them), so a lost phone holds little.
 export function pruneSentEntries(beforeDate) {
   return transact(['entries', 'outbox'], 'readwrite', async ({ entries, outbox }) => {
-    const waiting = new Set((await ask(outbox.getAll())).map((item) => item.entryKey));
+    const waiting = await waitingEntries(outbox);
     let pruned = 0;
     for (const entry of await ask(entries.getAll())) {
       const day = entry.date ?? entry.card?.issued_on;

@@ -7,29 +7,11 @@ import { rankSites } from '../finder.js';
 import { currentLang, t } from '../i18n.js';
 import { localDate } from '../staging.js';
 import * as visits from '../visits.js';
+import { button, element, svgDataUrl } from './dom.js';
 import { showError, showStatus } from './status.js';
 
 const STAFF = new Set(['site_staff', 'hub_staff', 'admin']);
 let view = null; // { session, directory, sites, chosen }
-
-function element(tag, { text, className, attrs = {} } = {}, ...children) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-}
-
-function button(text, className, onclick) {
-  const node = element('button', { text, className, attrs: { type: 'button' } });
-  node.onclick = onclick;
-  return node;
-}
-
-export function svgDataUrl(svg) {
-  return `data:image/svg+xml;base64,${btoa(unescape(encodeURIComponent(svg)))}`;
-}
 
 function dateText(iso) {
   if (!iso) return t('arrivals.undated');

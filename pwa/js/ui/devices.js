@@ -1,6 +1,7 @@
 // Hub staff: connect a new phone with a one-time QR code, and revoke a lost one.
 import { request } from '../api.js';
 import { t } from '../i18n.js';
+import { svgDataUrl } from './dom.js';
 import { showError } from './status.js';
 
 const MANAGERS = new Set(['hub_staff', 'admin']);
@@ -8,10 +9,6 @@ const MANAGERS = new Set(['hub_staff', 'admin']);
 function formatTime(iso) {
   return new Date(`${iso}Z`).toLocaleString(document.documentElement.lang,
     { dateStyle: 'short', timeStyle: 'short' });
-}
-
-function svgDataUrl(svg) {
-  return `data:image/svg+xml;base64,${btoa(unescape(encodeURIComponent(svg)))}`;
 }
 
 export async function showDevices(session) {

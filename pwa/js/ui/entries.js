@@ -1,6 +1,7 @@
 // "My entries": recent session logs with how each stands, and a way to fix a rejected one.
 import { currentLang, pickLanguage, t } from '../i18n.js';
 import * as visits from '../visits.js';
+import { button } from './dom.js';
 import { openLogFor } from './log.js';
 import { showView } from './nav.js';
 import { showError } from './status.js';
@@ -15,15 +16,6 @@ function summary(entry) {
 function dateText(iso) {
   return new Date(`${iso}T00:00:00`).toLocaleDateString(currentLang(),
     { month: 'short', day: 'numeric', weekday: 'short' });
-}
-
-function button(text, className, onclick) {
-  const element = document.createElement('button');
-  element.type = 'button';
-  element.className = className;
-  element.textContent = text;
-  element.onclick = onclick;
-  return element;
 }
 
 function entryItem({ entry, state, rejected }, siteNames, refresh) {

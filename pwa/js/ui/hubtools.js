@@ -1,29 +1,24 @@
 // Hub staff: print A4 sheets of paper cards, and read the ward's card figures.
 import { request } from '../api.js';
 import { t } from '../i18n.js';
-import { svgDataUrl } from './cards.js';
+import { element, svgDataUrl } from './dom.js';
 import { showError } from './status.js';
 
 const MANAGERS = new Set(['hub_staff', 'admin']);
-
-function element(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
 
 // One card per cell, each with its QR and number; the rest is filled in on the phone.
 function renderSheet(siteName, tokens) {
   const sheet = document.getElementById('print-sheet');
   sheet.replaceChildren(...tokens.map((token) => {
-    const card = element('div', undefined, 'paper-card');
+    const card = element('div', { className: 'paper-card' });
     const image = element('img');
     image.src = svgDataUrl(token.qr_svg);
     image.alt = token.short_code;
-    card.append(element('p', t('sheet.card_title'), 'paper-title'), image,
-      element('p', `${token.short_code.slice(0, 4)} ${token.short_code.slice(4)}`, 'paper-code'),
-      element('p', siteName, 'paper-site'), element('p', t('sheet.fill'), 'paper-hint'));
+    card.append(element('p', { text: t('sheet.card_title'), className: 'paper-title' }), image,
+      element('p', { text: `${token.short_code.slice(0, 4)} ${token.short_code.slice(4)}`,
+        className: 'paper-code' }),
+      element('p', { text: siteName, className: 'paper-site' }),
+      element('p', { text: t('sheet.fill'), className: 'paper-hint' }));
     return card;
   }));
   sheet.hidden = false;
@@ -38,10 +33,10 @@ export function closeSheet() {
 function table(headings, rows) {
   const node = element('table');
   const head = element('tr');
-  head.append(...headings.map((text) => element('th', text)));
+  head.append(...headings.map((text) => element('th', { text })));
   node.append(head, ...rows.map((cells) => {
     const row = element('tr');
-    row.append(...cells.map((text) => element('td', String(text ?? '—'))));
+    row.append(...cells.map((text) => element('td', { text: String(text ?? '—') })));
     return row;
   }));
   return node;
@@ -72,7 +67,7 @@ export function showHubTools(session, sites) {
   if (tools.hidden) return;
   const select = document.getElementById('sheet-site');
   select.replaceChildren(...sites.map((site) => {
-    const option = element('option', site.name);
+    const option = element('option', { text: site.name });
     option.value = site.id;
     return option;
   }));

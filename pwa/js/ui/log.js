@@ -1,6 +1,7 @@
 // The session log screen: pick the site and session, then count with big + and − buttons.
 import { siteOnNow, wardOf } from '../directory.js';
 import { t } from '../i18n.js';
+import { localDate } from '../staging.js';
 import { onSyncState } from '../sync.js';
 import * as visits from '../visits.js';
 import { showError, showStatus } from './status.js';
@@ -18,11 +19,6 @@ let notesTimer = null;
 function enqueue(work) {
   queue = queue.then(work).catch(showError);
   return queue;
-}
-
-function today() {
-  const now = new Date();
-  return new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
 }
 
 function labelOf(field) {
@@ -155,7 +151,7 @@ function renderNotesCount() {
 
 async function selectEntry() {
   const siteId = document.getElementById('log-site').value;
-  const date = document.getElementById('log-date').value || today();
+  const date = document.getElementById('log-date').value || localDate();
   const slot = document.getElementById('log-session').value || 'day';
   // What was typed belongs to the session it was typed for: save it before switching.
   clearTimeout(notesTimer);
@@ -209,7 +205,7 @@ export async function showLog(session, directory, sites) {
   site.value = sites.some((s) => String(s.id) === previous) ? previous
     : String(siteOnNow(sites)?.id ?? sites[0].id);
   const date = document.getElementById('log-date');
-  if (!date.value) date.value = today();
+  if (!date.value) date.value = localDate();
   for (const id of ['log-site', 'log-date', 'log-session']) {
     document.getElementById(id).onchange = () => enqueue(selectEntry);
   }
