@@ -65,7 +65,9 @@ from sync.protocol import (
 )
 from sync.store import Loaded, StoredRecord, WriteBatch
 
+from .directory.models import Site
 from .replication.models import (
+    SyncChange,
     SyncConflict,
     SyncCounter,
     SyncOp,
@@ -75,11 +77,13 @@ from .replication.models import (
 )
 
 RECORD = SyncRecord.__table__
+CHANGE = SyncChange.__table__
 RECORD_SITE = SyncRecordSite.__table__
 OP = SyncOp.__table__
 CONFLICT = SyncConflict.__table__
 QUARANTINE = SyncQuarantine.__table__
 COUNTER = SyncCounter.__table__
+SITE = Site.__table__
 COUNTER_ID = 1
 
 
@@ -95,6 +99,8 @@ def change_json(position: int, collection: str, record_id: str, version: int, de
 
 
 _DATA_MARK = ',"data":'
+_CHANGE_COLUMNS = (CHANGE.c.position, CHANGE.c.collection, CHANGE.c.record_id, CHANGE.c.version,
+                   CHANGE.c.deleted, CHANGE.c.change_json)
 
 
 # SQLite's busy handler polls with sleeps and is not fair: with many writer threads one
@@ -158,8 +164,8 @@ class SqlStore:
                 last = self._take_positions(conn, len(batch.records))
                 first = last - len(batch.records) + 1
                 positions = {key: first + i for i, key in enumerate(keys)}
-                old_sites = self._check_versions(conn, batch)
-                self._write_records(conn, batch, positions, old_sites)
+                old = self._check_versions(conn, batch)
+                self._write_records(conn, batch, positions, old)
                 self._write_conflicts(conn, batch)
                 self._write_log(conn, batch, positions)
                 self._write_quarantine(conn, batch)
@@ -177,33 +183,38 @@ class SqlStore:
             last = conn.execute(statement).scalar_one()
         return last
 
-    def _check_versions(self, conn, batch: WriteBatch) -> dict[RecordKey, str]:
+    def _check_versions(self, conn, batch: WriteBatch) -> dict[RecordKey, tuple[int, str]]:
+        """The stored position and sites of each record the batch rewrites."""
         if not batch.records:
             return {}
         stored = {
-            RecordKey(row.collection, row.record_id): (row.version, row.sites_json)
+            RecordKey(row.collection, row.record_id): row
             for row in conn.execute(
                 select(RECORD.c.collection, RECORD.c.record_id, RECORD.c.version,
-                       RECORD.c.sites_json)
+                       RECORD.c.position, RECORD.c.sites_json)
                 .where(self._keys_in(RECORD, [w.key for w in batch.records])))
         }
         for write in batch.records:
-            version = stored[write.key][0] if write.key in stored else None
+            version = stored[write.key].version if write.key in stored else None
             if version != write.expected_version:
                 raise StaleBatch(f"{write.key} changed since it was loaded")
-        return {key: sites for key, (_version, sites) in stored.items()}
+        return {key: (row.position, row.sites_json) for key, row in stored.items()}
 
-    def _write_records(self, conn, batch, positions, old_sites) -> None:
-        new_rows, changed_rows, site_rows, moved, resited = [], [], [], [], []
+    def _write_records(self, conn, batch, positions, old) -> None:
+        new_rows, changed_rows, change_rows, site_rows, moved, resited = [], [], [], [], [], []
+        old_sites = {key: sites for key, (_position, sites) in old.items()}
         for write in batch.records:
             sites_json = json.dumps(list(write.sites), separators=(",", ":"))
             position = positions[write.key]
             row = {"version": write.version, "position": position,
                    "deleted": write.deleted, "public": write.public, "sites_json": sites_json,
-                   "data_json": write.data_json, "meta_json": write.meta_json,
-                   "change_json": change_json(position, write.key.collection,
-                                              write.key.record_id, write.version,
-                                              write.deleted, write.data_json)}
+                   "data_json": write.data_json, "meta_json": write.meta_json}
+            change_rows.append({
+                "position": position, "collection": write.key.collection,
+                "record_id": write.key.record_id, "version": write.version,
+                "deleted": write.deleted,
+                "change_json": change_json(position, write.key.collection, write.key.record_id,
+                                           write.version, write.deleted, write.data_json)})
             if write.expected_version is None:
                 new_rows.append({"collection": write.key.collection,
                                  "record_id": write.key.record_id, **row})
@@ -220,6 +231,15 @@ class SqlStore:
             site_rows += [{"collection": write.key.collection, "record_id": write.key.record_id,
                            "site_id": site, "position": positions[write.key]}
                           for site in dict.fromkeys(write.sites)]
+        if site_rows:
+            wards = self._wards_of(conn, {row["site_id"] for row in site_rows})
+            for row in site_rows:
+                row["ward"] = wards.get(row["site_id"])
+        if old:
+            conn.execute(delete(CHANGE).where(self._in_values(
+                CHANGE.c.position, [position for position, _sites in old.values()])))
+        if change_rows:
+            conn.execute(insert(CHANGE), change_rows)
         if new_rows:
             conn.execute(insert(RECORD), new_rows)
         if changed_rows:
@@ -234,6 +254,15 @@ class SqlStore:
                 RECORD_SITE.c.record_id == bindparam("k_record_id")), moved)
         if site_rows:
             conn.execute(insert(RECORD_SITE), site_rows)
+
+    def _wards_of(self, conn, site_ids: set[str]) -> dict[str, str]:
+        """The ward of each site id the directory knows (sync site ids are its ids as text)."""
+        numbers = [int(site) for site in site_ids if site.isascii() and site.isdigit()]
+        if not numbers:
+            return {}
+        rows = conn.execute(select(SITE.c.id, SITE.c.ward_id)
+                            .where(self._in_values(SITE.c.id, numbers)))
+        return {str(site): str(ward) for site, ward in rows}
 
     def _write_conflicts(self, conn, batch: WriteBatch) -> None:
         if not batch.records:
@@ -276,17 +305,16 @@ class SqlStore:
     # -- pull ---------------------------------------------------------------------------
 
     def changes_since(self, cursor: int, scope: Scope, limit: int) -> Sequence[Change]:
-        columns = (RECORD.c.position, RECORD.c.collection, RECORD.c.record_id,
-                   RECORD.c.version, RECORD.c.deleted, RECORD.c.change_json)
         with self.engine.connect() as conn:
             if scope.sites is None:
-                query = select(*columns).where(RECORD.c.position > cursor)
+                rows = conn.execute(select(*_CHANGE_COLUMNS).where(CHANGE.c.position > cursor)
+                                    .order_by(CHANGE.c.position).limit(limit))
             else:
                 wanted = self._visible_positions(conn, cursor, scope, limit)
                 if not wanted:
                     return []
-                query = select(*columns).where(self._in_values(RECORD.c.position, wanted))
-            rows = conn.execute(query.order_by(RECORD.c.position).limit(limit)).all()
+                rows = conn.execute(self._records_at(wanted))
+            rows = rows.all()
         # The data text is the tail of the stored change: sliced, not decoded.
         return [Change(position, collection, record_id, version, deleted,
                        None if deleted else wire[wire.index(_DATA_MARK) + len(_DATA_MARK):-1],
@@ -295,15 +323,19 @@ class SqlStore:
 
     def _visible_positions(self, conn, cursor: int, scope: Scope, limit: int) -> list[int]:
         """The first ``limit`` positions after ``cursor`` of records that share a site with
-        ``scope`` or are public, read from the two position-ordered indexes.
+        ``scope`` or are public, read from the position-ordered indexes: by ward when the
+        scope is whole wards (one index range), else by site.
 
         Each read is cut; past a cut we know nothing, so positions beyond the lowest cut
         are left for the next page (never skipped)."""
         site_cut = limit * 2  # a record may be listed under two of the scope's sites
+        if scope.wards is not None:
+            listed = self._in_values(RECORD_SITE.c.ward, sorted(scope.wards))
+        else:
+            listed = self._in_values(RECORD_SITE.c.site_id, sorted(scope.sites))
         by_site = conn.execute(
             select(RECORD_SITE.c.position)
-            .where(self._in_values(RECORD_SITE.c.site_id, sorted(scope.sites)),
-                   RECORD_SITE.c.position > cursor)
+            .where(listed, RECORD_SITE.c.position > cursor)
             .order_by(RECORD_SITE.c.position).limit(site_cut)).scalars().all()
         public = conn.execute(
             select(RECORD.c.position)
@@ -315,6 +347,11 @@ class SqlStore:
         if cuts:
             wanted = [p for p in wanted if p <= min(cuts)]
         return wanted[:limit]
+
+    def _records_at(self, positions: list[int]):
+        """The changes at ``positions``, in position order: lookups in the feed's key."""
+        return (select(*_CHANGE_COLUMNS).where(self._in_values(CHANGE.c.position, positions))
+                .order_by(CHANGE.c.position))
 
     def _keys_in(self, table, keys: Collection[RecordKey]):
         """``(collection, record_id) IN keys``, grouped by collection: a batch rarely spans
@@ -329,7 +366,10 @@ class SqlStore:
 
     def _in_values(self, column, values: list):
         """``column IN values`` as one bound parameter, however long the list: SQLAlchemy
-        would otherwise build (and PostgreSQL plan) one parameter per value."""
+        would otherwise build (and PostgreSQL plan) one parameter per value. One value is
+        an equality, which lets an index range give rows in order (a ward's positions)."""
+        if len(values) == 1:
+            return column == values[0]
         if self.engine.dialect.name == "postgresql":
             return column == any_(bindparam(None, list(values),
                                             type_=postgresql.ARRAY(column.type)))

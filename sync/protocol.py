@@ -62,6 +62,10 @@ class Scope:
     staff_sites: frozenset[str] | None = frozenset()
     """Sites where the user works as staff (not as a volunteer): only they confirm what
     a site itself must vouch for, such as a family's arrival. ``None``: every site."""
+    wards: frozenset[str] | None = None
+    """When set, ``sites`` are exactly the sites of these wards. It changes nothing the
+    scope allows: a store that indexes records by their sites' ward may read by it
+    instead of by a long list of sites (hub staff read a whole ward)."""
 
     @classmethod
     def of(cls, *sites: str, may_restore: bool = False,

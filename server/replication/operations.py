@@ -34,7 +34,8 @@ def read_scope(user: User) -> Scope:
         return Scope.everywhere(may_restore=True)
     if user.role in {"hub_staff", "ward_officer"}:
         site_ids = db.session.scalars(select(Site.id).where(Site.ward_id == user.ward_id))
-        return Scope(frozenset(str(i) for i in site_ids), may_restore=user.role in RESTORERS)
+        return Scope(frozenset(str(i) for i in site_ids), may_restore=user.role in RESTORERS,
+                     wards=frozenset({str(user.ward_id)}))
     return Scope(frozenset(str(i) for i in user.site_ids))
 
 

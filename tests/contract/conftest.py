@@ -8,7 +8,7 @@ from server.extensions import db
 from server.store import SqlStore
 from sync.store import MemoryStore
 
-SYNC_TABLES = ("sync_record_site", "sync_record", "sync_op", "sync_conflict",
+SYNC_TABLES = ("sync_record_site", "sync_record", "sync_change", "sync_op", "sync_conflict",
                "sync_quarantine", "sync_counter")
 
 

@@ -55,7 +55,7 @@ def sync_counts(url: str) -> dict:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         counts = {table: conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
-                  for table in ("sync_record", "sync_record_site", "sync_op")}
+                  for table in ("sync_record", "sync_record_site", "sync_change", "sync_op")}
     engine.dispose()
     return counts
 
@@ -125,7 +125,8 @@ def test_sigkill_mid_batch_leaves_nothing_and_the_retry_applies_once(database_ur
         process.wait()
     attempt.join(timeout=10)
 
-    assert sync_counts(database_url) == {"sync_record": 0, "sync_record_site": 0, "sync_op": 0}
+    assert sync_counts(database_url) == {"sync_record": 0, "sync_record_site": 0,
+                                         "sync_change": 0, "sync_op": 0}
 
     # The phone never got an answer, so it sends the same batch again, twice.
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "crash",
@@ -139,7 +140,7 @@ def test_sigkill_mid_batch_leaves_nothing_and_the_retry_applies_once(database_ur
     assert [r["status"] for r in first["results"]] == ["applied"] * 20
     assert [r["status"] for r in second["results"]] == ["duplicate"] * 20
     assert sync_counts(database_url) == {"sync_record": 20, "sync_record_site": 20,
-                                         "sync_op": 20}
+                                         "sync_change": 20, "sync_op": 20}
 
 
 def _ignore_errors(call):
