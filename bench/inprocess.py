@@ -127,7 +127,7 @@ def main() -> None:
             profiler = cProfile.Profile()
             profiler.runcall(lambda: timed(phases[args.profile], 5))
         if profiler:
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(45)
             return
         print(f"push of {BATCH}: median {statistics.median(push_ms):.1f} ms "
               f"({BATCH / statistics.median(push_ms) * 1000:,.0f} rec/s)")

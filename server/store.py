@@ -32,14 +32,15 @@ import weakref
 from collections.abc import Collection, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
-from json.encoder import encode_basestring
 
 from sqlalchemy import (
     Engine,
+    LargeBinary,
     String,
     and_,
     any_,
     bindparam,
+    cast,
     delete,
     func,
     insert,
@@ -62,6 +63,7 @@ from sync.protocol import (
     RecordKey,
     Scope,
     canonical_json,
+    change_json,
 )
 from sync.store import Loaded, StoredRecord, WriteBatch
 
@@ -85,17 +87,6 @@ QUARANTINE = SyncQuarantine.__table__
 COUNTER = SyncCounter.__table__
 SITE = Site.__table__
 COUNTER_ID = 1
-
-
-def change_json(position: int, collection: str, record_id: str, version: int, deleted: bool,
-                data_json: str | None) -> str:
-    """One change as the pull response carries it (``schemas.sync.ChangeSchema``), with
-    the stored data text spliced in rather than decoded and encoded again."""
-    quote = encode_basestring  # JSON string escaping, done in C
-    data = "null" if deleted or data_json is None else data_json
-    return (f'{{"position":{position},"collection":{quote(collection)},'
-            f'"record_id":{quote(record_id)},"version":{version},'
-            f'"deleted":{"true" if deleted else "false"},"data":{data}}}')
 
 
 _DATA_MARK = ',"data":'
@@ -305,21 +296,28 @@ class SqlStore:
     # -- pull ---------------------------------------------------------------------------
 
     def changes_since(self, cursor: int, scope: Scope, limit: int) -> Sequence[Change]:
-        with self.engine.connect() as conn:
-            if scope.sites is None:
-                rows = conn.execute(select(*_CHANGE_COLUMNS).where(CHANGE.c.position > cursor)
-                                    .order_by(CHANGE.c.position).limit(limit))
-            else:
-                wanted = self._visible_positions(conn, cursor, scope, limit)
-                if not wanted:
-                    return []
-                rows = conn.execute(self._records_at(wanted))
-            rows = rows.all()
+        rows = self._feed(cursor, scope, limit, _CHANGE_COLUMNS)
         # The data text is the tail of the stored change: sliced, not decoded.
         return [Change(position, collection, record_id, version, deleted,
                        None if deleted else wire[wire.index(_DATA_MARK) + len(_DATA_MARK):-1],
                        wire)
                 for position, collection, record_id, version, deleted, wire in rows]
+
+    def wire_since(self, cursor: int, scope: Scope, limit: int) -> Sequence[tuple[int, bytes]]:
+        # Read as bytes: the UTF-8 the database holds goes out as it is, never decoded.
+        return self._feed(cursor, scope, limit,
+                          (CHANGE.c.position, self._utf8(CHANGE.c.change_json)))
+
+    def _feed(self, cursor: int, scope: Scope, limit: int, columns) -> list:
+        with self.engine.connect() as conn:
+            if scope.sites is None:
+                query = select(*columns).where(CHANGE.c.position > cursor).limit(limit)
+            else:
+                wanted = self._visible_positions(conn, cursor, scope, limit)
+                if not wanted:
+                    return []
+                query = select(*columns).where(self._in_values(CHANGE.c.position, wanted))
+            return conn.execute(query.order_by(CHANGE.c.position)).all()
 
     def _visible_positions(self, conn, cursor: int, scope: Scope, limit: int) -> list[int]:
         """The first ``limit`` positions after ``cursor`` of records that share a site with
@@ -348,10 +346,10 @@ class SqlStore:
             wanted = [p for p in wanted if p <= min(cuts)]
         return wanted[:limit]
 
-    def _records_at(self, positions: list[int]):
-        """The changes at ``positions``, in position order: lookups in the feed's key."""
-        return (select(*_CHANGE_COLUMNS).where(self._in_values(CHANGE.c.position, positions))
-                .order_by(CHANGE.c.position))
+    def _utf8(self, column):
+        if self.engine.dialect.name == "postgresql":
+            return func.convert_to(column, "UTF8", type_=LargeBinary)
+        return cast(column, LargeBinary)
 
     def _keys_in(self, table, keys: Collection[RecordKey]):
         """``(collection, record_id) IN keys``, grouped by collection: a batch rarely spans

@@ -44,6 +44,7 @@ from .protocol import (
     RecordKey,
     Scope,
     Status,
+    WirePage,
     canonical_json,
     parse_conflict_id,
 )
@@ -125,13 +126,33 @@ def changes_since(
 
     :raise InvalidRequest: ``cursor`` < 0, or ``limit`` outside 1…``MAX_PULL_LIMIT``.
     """
+    _check_pull_arguments(cursor, limit)
+    rows = list(store.changes_since(cursor, scope, limit + 1))
+    page = tuple(rows[:limit])
+    return PullPage(page, page[-1].position if page else cursor, len(rows) > limit)
+
+
+def wire_since(
+    store: Store, cursor: int, scope: Scope, limit: int = DEFAULT_PULL_LIMIT
+) -> WirePage:
+    """``changes_since`` as the server sends it: the page's changes as UTF-8 JSON.
+
+    :raise InvalidRequest: as ``changes_since``.
+    """
+    _check_pull_arguments(cursor, limit)
+    rows = store.wire_since(cursor, scope, limit + 1)
+    more = len(rows) > limit
+    if more:
+        rows = rows[:limit]
+    return WirePage(tuple(wire for _position, wire in rows),
+                    rows[-1][0] if rows else cursor, more)
+
+
+def _check_pull_arguments(cursor: Any, limit: Any) -> None:
     if type(cursor) is not int or cursor < 0:
         raise InvalidRequest("cursor must be a whole number ≥ 0")
     if type(limit) is not int or not 1 <= limit <= MAX_PULL_LIMIT:
         raise InvalidRequest(f"limit must be from 1 to {MAX_PULL_LIMIT}")
-    rows = list(store.changes_since(cursor, scope, limit + 1))
-    page = tuple(rows[:limit])
-    return PullPage(page, page[-1].position if page else cursor, len(rows) > limit)
 
 
 class Resolution(StrEnum):

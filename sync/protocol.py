@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from json.encoder import encode_basestring
 from typing import Any, NamedTuple
 
 from .errors import UnsupportedProtocol
@@ -277,12 +278,40 @@ class Change:
     def decoded(self) -> dict[str, Any] | None:
         return None if self.data is None else json.loads(self.data)
 
+    def to_json(self) -> str:
+        if self.wire is not None:
+            return self.wire
+        return change_json(self.position, self.collection, self.record_id, self.version,
+                           self.deleted, self.data)
+
+
+def change_json(position: int, collection: str, record_id: str, version: int, deleted: bool,
+                data_json: str | None) -> str:
+    """One change as a pull carries it, with the stored data text spliced in rather than
+    decoded and encoded again."""
+    quote = encode_basestring  # JSON string escaping, done in C
+    data = "null" if deleted or data_json is None else data_json
+    return (f'{{"position":{position},"collection":{quote(collection)},'
+            f'"record_id":{quote(record_id)},"version":{version},'
+            f'"deleted":{"true" if deleted else "false"},"data":{data}}}')
+
 
 @dataclass(frozen=True)
 class PullPage:
     """Changes after a cursor, oldest first. Pull again from ``cursor`` while ``more``."""
 
     changes: tuple[Change, ...]
+    cursor: int
+    more: bool
+
+
+@dataclass(frozen=True)
+class WirePage:
+    """A ``PullPage`` as the server sends it: each change as its JSON text
+    (``Change.to_json``) in UTF-8, which a store may keep ready so that a pull only
+    joins bytes."""
+
+    changes: tuple[bytes, ...]
     cursor: int
     more: bool
 

@@ -153,6 +153,11 @@ class Store(Protocol):
         ``Change.data`` is the stored data text, or ``None`` for a tombstone."""
         ...
 
+    def wire_since(self, cursor: int, scope: Scope, limit: int) -> Sequence[tuple[int, bytes]]:
+        """The same changes as ``changes_since``, each as ``(position, Change.to_json()``
+        in UTF-8``)``: what a pull sends, without building a ``Change`` for each."""
+        ...
+
     def list_conflicts(
         self, scope: Scope, *, author_id: str | None = None
     ) -> Sequence[Conflict]:
@@ -282,6 +287,10 @@ class MemoryStore:
                     )
                 )
             return found
+
+    def wire_since(self, cursor: int, scope: Scope, limit: int) -> Sequence[tuple[int, bytes]]:
+        changes = self.changes_since(cursor, scope, limit)
+        return [(change.position, change.to_json().encode()) for change in changes]
 
     def list_conflicts(
         self, scope: Scope, *, author_id: str | None = None

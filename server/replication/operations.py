@@ -7,13 +7,13 @@ from flask import current_app
 from sqlalchemy import select
 
 from sync import engine
-from sync.protocol import Op, PullPage, Scope, require_protocol
+from sync.protocol import Op, Scope, WirePage, require_protocol
 
 from ..accounts.models import User
 from ..cards.models import CardToken
 from ..directory.models import Site
 from ..extensions import db
-from ..store import SqlStore, change_json
+from ..store import SqlStore
 
 RESTORERS = {"hub_staff", "admin"}
 STAFF = {"site_staff", "hub_staff"}
@@ -79,19 +79,17 @@ def _minted_sites(ops: list) -> dict[str, str]:
     return {code: str(site_id) for code, site_id in rows}
 
 
-def pull(user: User, cursor: int, limit: int) -> PullPage:
-    return engine.changes_since(store(), cursor, read_scope(user), limit)
+def pull(user: User, cursor: int, limit: int) -> WirePage:
+    return engine.wire_since(store(), cursor, read_scope(user), limit)
 
 
-def pull_json(page: PullPage) -> str:
-    """The pull response with each record's stored JSON spliced in, never re-encoded.
+def pull_json(page: WirePage) -> bytes:
+    """The pull response with each change's stored JSON spliced in, never re-encoded.
 
     Its shape is ``PullResponseSchema`` (a test loads it through that schema)."""
-    parts = [c.wire if c.wire is not None else
-             change_json(c.position, c.collection, c.record_id, c.version, c.deleted, c.data)
-             for c in page.changes]
-    more = "true" if page.more else "false"
-    return f'{{"changes":[{",".join(parts)}],"cursor":{page.cursor},"more":{more}}}'
+    more = b"true" if page.more else b"false"
+    return b'{"changes":[%b],"cursor":%d,"more":%b}' % (b",".join(page.changes), page.cursor,
+                                                        more)
 
 
 def conflicts(user: User):

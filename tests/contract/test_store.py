@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from sync.errors import StaleBatch
@@ -80,3 +82,20 @@ def test_pulls_skip_the_old_positions_of_records_that_moved(store):
     changes = store.changes_since(0, Scope.everywhere(), 10)
     assert [(c.record_id, c.position) for c in changes] == [(B.record_id, 2), (A.record_id, 3)]
     assert len(store.changes_since(0, Scope.everywhere(), 1)) == 1
+
+
+@pytest.mark.parametrize("scope", [Scope.everywhere(), Scope.of("a"), Scope.of("b")],
+                         ids=["everywhere", "site a", "site b"])
+def test_the_wire_form_of_a_pull_is_its_changes_as_json(store, scope):
+    tombstone = RecordWrite(B, None, 1, True, False, ("b",), '{"parents":1}', "{}")
+    store.write_batch(WriteBatch(records=(write(A), tombstone)))
+    store.write_batch(WriteBatch(records=(
+        RecordWrite(A, 1, 2, False, False, ("a",), '{"notes":"ひだまり \\"2\\""}', "{}"),)))
+    changes = store.changes_since(0, scope, 10)
+    wire = store.wire_since(0, scope, 10)
+    assert [position for position, _ in wire] == [c.position for c in changes]
+    assert [json.loads(body) for _, body in wire] == [
+        {"position": c.position, "collection": c.collection, "record_id": c.record_id,
+         "version": c.version, "deleted": c.deleted, "data": c.decoded()} for c in changes]
+    assert len(changes) == (2 if scope.sites is None else 1)
+    assert store.wire_since(0, scope, 1) == wire[:1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sync.engine import changes_since
+from sync.engine import changes_since, wire_since
 from sync.errors import InvalidRequest
 from sync.protocol import MAX_PULL_LIMIT, Scope
 
@@ -116,6 +116,16 @@ def test_pulled_data_is_the_stored_json_text(store, push, create_op):
 
 @pytest.mark.parametrize(("cursor", "limit"), [(-1, 10), (0, 0), (0, MAX_PULL_LIMIT + 1),
                                                ("5", 10), (True, 10)])
-def test_a_bad_cursor_or_limit_is_refused(store, cursor, limit):
+@pytest.mark.parametrize("pull", [changes_since, wire_since])
+def test_a_bad_cursor_or_limit_is_refused(store, cursor, limit, pull):
     with pytest.raises(InvalidRequest):
-        changes_since(store, cursor, Scope.of(SITE), limit)
+        pull(store, cursor, Scope.of(SITE), limit)
+
+
+@pytest.mark.usefixtures("five_visits")
+@pytest.mark.parametrize(("cursor", "limit"), [(0, 2), (0, 5), (3, 10), (5, 1)])
+def test_a_wire_page_is_the_page_of_changes_as_utf8_json(store, cursor, limit):
+    page = changes_since(store, cursor, Scope.of(SITE), limit)
+    wire = wire_since(store, cursor, Scope.of(SITE), limit)
+    assert (wire.cursor, wire.more) == (page.cursor, page.more)
+    assert wire.changes == tuple(c.to_json().encode() for c in page.changes)
