@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from . import config
-from .extensions import db, limiter, migrate
+from .extensions import db, limiter
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -29,7 +29,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     limiter.init_app(app)
 
     from . import errors, pwa
@@ -51,6 +50,18 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_commands(app)
     init_scheduler(app)
+    return app
+
+
+def bind_migrations(app: Flask) -> Flask:
+    """Bind Flask-Migrate to ``app``: its ``db`` commands, and ``flask_migrate.upgrade()``
+    inside the app context. ``create_app`` leaves this out so that a gunicorn worker never
+    imports alembic (about 11 MiB of each worker's memory); the ``tsunagu`` command and
+    code that migrates call it."""
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     return app
 
 

@@ -2,9 +2,6 @@
 
 import re
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
-from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import Blueprint, current_app, jsonify
 
 from schemas.errors import ErrorSchema
@@ -18,11 +15,16 @@ _INT_ARGUMENT = re.compile(r"<int:([a-z_]+)>")
 
 
 def _schema_name(schema) -> str:
+    from apispec.ext.marshmallow.common import resolve_schema_cls
+
     return resolve_schema_cls(schema).__name__.removesuffix("Schema")
 
 
 def build_spec(app) -> dict:
     """An OpenAPI 3.0 document of every documented route of ``app``."""
+    from apispec import APISpec
+    from apispec.ext.marshmallow import MarshmallowPlugin
+
     spec = APISpec(
         title="Tsunagu API",
         version="1",

@@ -13,9 +13,9 @@ from sync.vocabulary import ROLES, SITE_KINDS
 
 
 def main() -> None:
-    from . import create_app
+    from . import bind_migrations, create_app
 
-    cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True,
+    cli = FlaskGroup(create_app=lambda: bind_migrations(create_app()), add_default_commands=True,
                      help="Tsunagu (つなぐ): the server, its data and the demo.")
     cli.main(prog_name="tsunagu")
 

@@ -2,12 +2,12 @@
 
 import io
 
-import qrcode
-import qrcode.image.svg
-
 
 def qr_svg(text: str) -> str:
     """An SVG document of a QR code for ``text``, with medium error correction."""
+    import qrcode
+    import qrcode.image.svg
+
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
     qr.add_data(text)
     image = qr.make_image(image_factory=qrcode.image.svg.SvgPathImage)

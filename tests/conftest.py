@@ -14,7 +14,7 @@ from datetime import time
 import pytest
 import sqlalchemy as sa
 
-from server import create_app
+from server import bind_migrations, create_app
 from server.accounts.auth import hash_password, issue_device
 from server.accounts.models import Membership, User
 from server.directory.models import Site, SiteTag, Ward
@@ -83,8 +83,9 @@ def _postgres_schema(postgres_url, tmp_path_factory):
     """Builds the PostgreSQL schema once, through the migrations (so they are exercised)."""
     from flask_migrate import upgrade
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": postgres_url,
-                      "SECRET_KEY": "test", "INSTANCE_PATH": str(tmp_path_factory.mktemp("i"))})
+    app = bind_migrations(create_app({
+        "TESTING": True, "SQLALCHEMY_DATABASE_URI": postgres_url, "SECRET_KEY": "test",
+        "INSTANCE_PATH": str(tmp_path_factory.mktemp("i"))}))
     with app.app_context():
         upgrade()
         db.engine.dispose()

@@ -9,8 +9,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-import icalendar
-
 from ..directory.models import Programme
 from ..directory.queries import occurrence_dates
 from ..timeutil import JAPAN
@@ -90,6 +88,8 @@ def ics(visit: Visit, *, uid: str, summary: str, location: str, description: str
         geo: tuple[float, float] | None, cancelled: bool, stamp: datetime) -> bytes:
     """One VEVENT for ``visit``: timed in Japan time (with its VTIMEZONE) when it has
     hours, else an all-day event. ``stamp`` is an aware datetime (DTSTAMP)."""
+    import icalendar
+
     event = icalendar.Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp)

@@ -5,8 +5,10 @@ import csv
 from datetime import date, time, timedelta
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import func, select
 
+from .. import bind_migrations
 from ..accounts.auth import hash_password
 from ..accounts.models import Membership, User
 from ..directory.importer import import_sites
@@ -35,6 +37,7 @@ def build_demo() -> bool:
     """Create the demo data unless it is there already. Returns whether it was created."""
     from flask_migrate import upgrade
 
+    bind_migrations(current_app._get_current_object())
     upgrade()
     ensure_wards(extra=(DEMO_WARD,))
     ward = db.session.execute(select(Ward).where(Ward.code == DEMO_WARD[0])).scalar_one()

@@ -15,7 +15,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from server import create_app
+from server import bind_migrations, create_app
 from server.accounts.auth import hash_password
 from server.accounts.models import Membership, User
 from server.directory.models import Site, Ward
@@ -65,8 +65,8 @@ def database_url(engine_name, empty_database_url, tmp_path):
     """A migrated database with one salon and its volunteer."""
     from flask_migrate import upgrade
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "t",
-                      "INSTANCE_PATH": str(tmp_path)})
+    app = bind_migrations(create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url,
+                                      "SECRET_KEY": "t", "INSTANCE_PATH": str(tmp_path)}))
     with app.app_context():
         upgrade()
         ward = db.session.query(Ward).filter_by(code="14101").one()
