@@ -12,6 +12,7 @@ cost per op is read; ``bench/run.py`` measures the whole stack against the peers
 
 import argparse
 import cProfile
+import gc
 import json
 import os
 import pstats
@@ -47,6 +48,7 @@ def build(database_url: str | None, workdir: str):
     from server import create_app
 
     app = create_app()
+    gc.freeze()  # as server/wsgi.py does in every worker
     client = app.test_client()
     answer = client.post("/api/auth/login", json={"login": made["login"], "password": PASSWORD,
                                                   "device_name": "bench"})

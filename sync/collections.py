@@ -56,9 +56,15 @@ def text(max_length: int) -> Check:
 
 
 def identifier(value: Any) -> str | None:
-    if not isinstance(value, str) or _IDENTIFIER.fullmatch(value) is None:
+    if not isinstance(value, str) or not _is_identifier(value):
         return "must be an id of 1–64 letters, digits, '_', '.' or '-'"
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_identifier(text: str) -> bool:
+    # Cached: every op of a batch names the same device and user.
+    return _IDENTIFIER.fullmatch(text) is not None
 
 
 def session_slot(value: Any) -> str | None:

@@ -638,7 +638,7 @@ class _Plan:
             if answer.again is not None:
                 final.append(_as_duplicate(final[answer.again]))
             elif answer.record is not None:
-                final.append(replace(answer.result, position=positions[answer.record]))
+                final.append(_placed(answer.result, positions[answer.record]))
             else:
                 final.append(answer.result)
         return tuple(final)
@@ -778,6 +778,12 @@ def _decode(stored: StoredRecord) -> dict[str, Any]:
         "data": json.loads(stored.data_json),
         "meta": json.loads(stored.meta_json),
     }
+
+
+def _placed(result: OpResult, position: int) -> OpResult:
+    # Spelled out: ``dataclasses.replace`` inspects the fields on every call, once per op.
+    return OpResult(result.op_id, result.status, result.version, position, result.conflicts,
+                    result.clamped, result.hlc, result.reason, result.message)
 
 
 def _as_duplicate(result: OpResult) -> OpResult:

@@ -10,6 +10,7 @@ Nothing here reads a clock: ``now_ms`` always comes in as an argument.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -75,10 +76,18 @@ def parse(text: str) -> HLC:
     """Read a clock from ``format()`` text. :raise ValueError: the text is not one."""
     if not isinstance(text, str):
         raise ValueError("an HLC is a string")
-    match = _TEXT.fullmatch(text)
-    if match is None:
+    clock = _parse_text(text)
+    if clock is None:
         raise ValueError(f"not an HLC: {text!r}")
-    return HLC(int(match[1]), int(match[2]), match[3])
+    return clock
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_text(text: str) -> HLC | None:
+    # Cached (an HLC is immutable): a push reads each op's clock when it checks the op
+    # and again when it merges it.
+    match = _TEXT.fullmatch(text)
+    return None if match is None else HLC(int(match[1]), int(match[2]), match[3])
 
 
 def clamp(remote: HLC, now_ms: int, max_drift_ms: int) -> tuple[HLC, bool]:

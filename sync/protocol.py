@@ -256,6 +256,10 @@ class PushResult:
     cursor: int | None
     server_hlc: str
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"results": [result.to_dict() for result in self.results],
+                "cursor": self.cursor, "server_hlc": self.server_hlc}
+
 
 @dataclass(frozen=True)
 class Change:

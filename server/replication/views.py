@@ -36,7 +36,7 @@ MANAGERS = {"hub_staff", "admin"}
 def push():
     data = load_body(PushRequestSchema())
     result = operations.push(g.user, data["ops"], data["protocol"])
-    return respond(PushResponseSchema(), result)
+    return Response(operations.push_json(result), mimetype="application/json")
 
 
 @bp.get("/pull")

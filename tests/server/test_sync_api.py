@@ -248,3 +248,23 @@ def test_the_pull_body_is_spliced_from_stored_json_yet_matches_its_schema(client
     body = json.loads(raw.get_data(as_text=True))
     assert PullResponseSchema().validate(body) == {}
     assert body["changes"][0]["data"]["notes"] == "「きょうは」\"引用\"\\n"
+
+
+def test_the_push_body_is_encoded_directly_yet_equals_the_schemas_dump(app):
+    from schemas.sync import PushResponseSchema
+    from server.replication.operations import push_json
+    from sync.protocol import OpResult, PushResult, Reason, Status
+
+    result = PushResult(
+        results=(
+            OpResult("a", Status.APPLIED, version=3, position=7, conflicts=("visit/x/notes/b",),
+                     clamped=True, hlc="001800000000000:000001:phone-a"),
+            OpResult("b", Status.DUPLICATE, version=1, position=2,
+                     hlc="001800000000000:000000:phone-b"),
+            OpResult("c", Status.REJECTED, reason=Reason.INVALID_VALUE,
+                     message="parents 「-1」 must be a whole number"),
+        ),
+        cursor=7, server_hlc="001800000000001:000000:server")
+    assert json.loads(push_json(result)) == PushResponseSchema().dump(result)
+    empty = PushResult(results=(), cursor=None, server_hlc="001800000000001:000000:server")
+    assert json.loads(push_json(empty)) == PushResponseSchema().dump(empty)
