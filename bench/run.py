@@ -33,7 +33,8 @@ TARGETS = [
     ("push", "push rec/s", ">=", 4500, "rec/s"),
     ("paged pull", "paged pull rec/s", ">=", 9000, "rec/s"),
     ("full pull", "full pull rec/s", ">=", 70000, "rec/s"),
-    ("incremental pull", "incr pull ms", "<=", 5, "ms median"),
+    ("incremental pull", "incr pull ms", "<=", 5, "ms median, 100 new"),
+    ("incr. pull, nothing new", "idle pull ms", "<=", 5, "ms median"),
     ("concurrent push", "concurrent rec/s", ">=", 4700, "rec/s"),
     ("acknowledged-but-lost", "lost (max)", "<=", 0, "records, worst run"),
     ("peak server RSS", "peak RSS MiB", "<=", 150, "MiB"),
@@ -102,7 +103,9 @@ def parse_args():
     ap.add_argument("--cbatch", type=int, default=50, help="records a push in phase d")
     ap.add_argument("--ratio-base", default="kinto",
                     help="the base of the peers' own ratio table (default kinto)")
-    ap.add_argument("--workers", type=int, default=2, help="gunicorn workers of Tsunagu")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="gunicorn workers of Tsunagu (default: the server's own, "
+                         "`tsunagu serve`: 1 on SQLite, 2 on PostgreSQL)")
     ap.add_argument("--server-threads", type=int, default=4,
                     help="gunicorn threads per worker of Tsunagu")
     ap.add_argument("--live-source", action="store_true",
@@ -138,6 +141,33 @@ def use_snapshot(dest: Path) -> None:
           file=sys.stderr, flush=True)
 
 
+IDLE_PULLS = 30
+
+
+def time_idle_pulls(peer) -> None:
+    """The issue's "incremental pull with nothing new", which the peers' phases lack.
+
+    The peers' run_peer calls ``all_ids`` once, after phase d, with the server still up;
+    wrapped, it then pulls to the head and times ``IDLE_PULLS`` pulls from there with the
+    same client session, each of which must return nothing. Kept in ``peer.idle_pull``."""
+    listed = peer.all_ids
+
+    def all_ids(s):
+        ids = listed(s)
+        _docs, checkpoint, _n = peer.pull(s)
+        latencies, returned = [], 0
+        for _ in range(IDLE_PULLS):
+            t0 = time.perf_counter()
+            docs, checkpoint, _n = peer.pull(s, since=checkpoint)
+            latencies.append(1000 * (time.perf_counter() - t0))
+            returned += len(docs)
+        peer.idle_pull = {"latency_ms_median": statistics.median(latencies),
+                          "latency_ms_min": min(latencies), "returned": returned}
+        return ids
+
+    peer.all_ids = all_ids
+
+
 def run_all(peers, names, args) -> list:
     from tsunagu_peer import TsunaguPeer
 
@@ -146,9 +176,12 @@ def run_all(peers, names, args) -> list:
         order = names if rep % 2 else list(reversed(names))  # alternate order against drift
         for name in order:
             peer = peers.PEERS[name]()
+            time_idle_pulls(peer)
             t0 = time.perf_counter()
             r = peers.run_peer(peer, args, rep, do_semantics=(rep == 1))
             r["wall_s"] = time.perf_counter() - t0
+            if hasattr(peer, "idle_pull"):
+                r["idle_pull"] = peer.idle_pull
             if isinstance(peer, TsunaguPeer) and peer.server:
                 r.update(peer.diagnostics())
             results.append(r)
@@ -191,8 +224,27 @@ def ratio_table(peers, results, names) -> str:
             + peers.table(["ratio"] + [m for m, _ in metrics], rows))
 
 
+def idle_pull_ms(r) -> float:
+    return r["idle_pull"]["latency_ms_median"]
+
+
+def idle_pull_lines(results, names) -> str:
+    """Each server's pulls with nothing new, per run, and whether any returned a change."""
+    lines = [f"\nIncremental pull with nothing new ({IDLE_PULLS} pulls from the head after "
+             "phase d, same client session): median ms per run"]
+    for name in names:
+        runs = [r for r in _ok(results, name) if "idle_pull" in r]
+        if runs:
+            values = [idle_pull_ms(r) for r in runs]
+            extra = sum(r["idle_pull"]["returned"] for r in runs)
+            lines.append(f"  {name:<15} {statistics.median(values):.1f} (runs: "
+                         f"{', '.join(f'{v:.1f}' for v in values)})"
+                         + (f"; RETURNED {extra} changes" if extra else ""))
+    return "\n".join(lines)
+
+
 def target_lines(peers, results, names) -> str:
-    fns = dict(peers.METRICS)
+    fns = {**dict(peers.METRICS), "idle pull ms": idle_pull_ms}
     lines = ["\nTargets (median of the runs; lost: worst run):"]
     for t in (n for n in names if n in TSUNAGU):
         ok = _ok(results, t)
@@ -286,7 +338,8 @@ def main() -> None:
     print(f"load average at start: {os.getloadavg()}", file=sys.stderr, flush=True)
     results = run_all(peers, names, args)
     text = "\n".join([peers.report(results, names, args), ratio_table(peers, results, names),
-                      target_lines(peers, results, names), diagnostic_lines(results, names)])
+                      idle_pull_lines(results, names), target_lines(peers, results, names),
+                      diagnostic_lines(results, names)])
     print(text)
     out = write_results(text, results, args, started)
     print(f"\nJSON: {out}   total {time.time() - started:.0f}s; load average at end: "

@@ -114,7 +114,7 @@ class _Database:
 class TsunaguPeer:
     kind = "tsunagu"
 
-    def __init__(self, name: str, backend: str, peers, workers: int, threads: int):
+    def __init__(self, name: str, backend: str, peers, workers: int | None, threads: int):
         self.name, self.backend, self.p = name, backend, peers
         self.workers, self.threads = workers, threads
         self.batch_limit = MAX_OPS
@@ -142,15 +142,24 @@ class TsunaguPeer:
         port = self.p.free_port()
         self.base = f"http://127.0.0.1:{port}"
         argv = [str(VENV_BIN / "tsunagu"), "serve", "--host", "127.0.0.1", "--port", str(port),
-                "--workers", str(self.workers), "--threads", str(self.threads)]
+                "--threads", str(self.threads)]
+        if self.workers is not None:
+            argv += ["--workers", str(self.workers)]
         self.server = _measured(self.p.Server)(self.name, argv, workdir, env, self.base,
                                                "/api/wards")
         startup = self.server.start()
         self.token = self._sign_in(made["login"], password)
         self.version = (f"tsunagu {metadata.version('tsunagu')}, gunicorn "
-                        f"{metadata.version('gunicorn')} {self.workers}x{self.threads} gthread, "
+                        f"{metadata.version('gunicorn')} {self._worker_count()}x{self.threads} "
+                        f"gthread, "
                         f"{self.backend}")
         return startup
+
+    def _worker_count(self) -> int:
+        """Workers asked for, or `tsunagu serve`'s default for the engine."""
+        if self.workers is not None:
+            return self.workers
+        return 1 if self.backend == "sqlite" else 2
 
     def _fresh_database(self, workdir: str) -> str:
         if self.backend == "sqlite":

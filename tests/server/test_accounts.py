@@ -200,3 +200,21 @@ def test_guessing_passwords_is_rate_limited(tmp_path):
     assert [a.status_code for a in answers] == [401, 401, 401, 429, 429]
     assert answers[-1].json["error"]["code"] == "rate_limited"
     assert "Retry-After" in answers[-1].headers
+
+
+def test_a_password_hashed_with_older_settings_still_signs_in_and_is_rehashed(
+        client, create_user):
+    from argon2 import PasswordHasher
+
+    user = create_user("volunteer")
+    old = PasswordHasher(time_cost=3, memory_cost=65_536, parallelism=4).hash(PASSWORD)
+    user.password_hash = old
+    db.session.commit()
+    assert login(client, user, password="not the password").status_code == 401
+    db.session.expire_all()
+    assert db.session.get(User, user.id).password_hash == old
+    assert login(client, user).status_code == 201
+    db.session.expire_all()
+    new = db.session.get(User, user.id).password_hash
+    assert new != old and new.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert login(client, user).status_code == 201
