@@ -2,6 +2,7 @@
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 
 from flask import current_app
@@ -90,13 +91,28 @@ def pull(user: User, cursor: int, limit: int) -> WirePage:
     return engine.wire_since(store(), cursor, read_scope(user), limit)
 
 
-def pull_json(page: WirePage) -> bytes:
-    """The pull response with each change's stored JSON spliced in, never re-encoded.
+PULL_CHUNK = 500
+"""Changes joined into one piece of the pull body: few writes, yet no copy of the whole."""
 
-    Its shape is ``PullResponseSchema`` (a test loads it through that schema)."""
-    more = b"true" if page.more else b"false"
-    return b'{"changes":[%b],"cursor":%d,"more":%b}' % (b",".join(page.changes), page.cursor,
-                                                        more)
+
+def pull_body(page: WirePage) -> tuple[Iterator[bytes], int]:
+    """The pull response, with each change's stored JSON spliced in, never re-encoded,
+    as pieces to send one after another, and its length in bytes.
+
+    Its shape is ``PullResponseSchema`` (a test loads it through that schema). Sent in
+    pieces, a pull of 20,000 changes holds one copy of its 10 MB instead of three."""
+    head = b'{"changes":['
+    tail = b'],"cursor":%d,"more":%b}' % (page.cursor, b"true" if page.more else b"false")
+    changes = page.changes
+    length = (len(head) + sum(map(len, changes)) + max(len(changes) - 1, 0) + len(tail))
+
+    def pieces() -> Iterator[bytes]:
+        yield head
+        for start in range(0, len(changes), PULL_CHUNK):
+            yield (b"," if start else b"") + b",".join(changes[start:start + PULL_CHUNK])
+        yield tail
+
+    return pieces(), length
 
 
 def conflicts(user: User):

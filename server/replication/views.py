@@ -46,7 +46,10 @@ def push():
 def pull():
     query = load_query(PullQuerySchema())
     page = operations.pull(g.user, query["cursor"], query["limit"])
-    return Response(operations.pull_json(page), mimetype="application/json")
+    body, length = operations.pull_body(page)
+    response = Response(body, mimetype="application/json")
+    response.content_length = length
+    return response
 
 
 @bp.get("/conflicts")

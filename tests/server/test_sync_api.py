@@ -268,3 +268,24 @@ def test_the_push_body_is_encoded_directly_yet_equals_the_schemas_dump(app):
     assert json.loads(push_json(result)) == PushResponseSchema().dump(result)
     empty = PushResult(results=(), cursor=None, server_hlc="001800000000001:000000:server")
     assert json.loads(push_json(empty)) == PushResponseSchema().dump(empty)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 500])
+def test_a_pull_sent_in_pieces_is_one_exact_json_body(client, salon, volunteer, monkeypatch,
+                                                      chunk):
+    from server.replication import operations
+
+    monkeypatch.setattr(operations, "PULL_CHUNK", chunk)
+    push(client, volunteer, [new_op(salon, session=f"s{n}", changes={"notes": f"メモ{n}"})
+                             for n in range(5)])
+    for limit, expected in ((500, 5), (3, 3)):
+        raw = client.get(f"/api/sync/pull?limit={limit}", headers=volunteer)
+        data = raw.get_data()
+        assert int(raw.headers["Content-Length"]) == len(data)
+        body = PullResponseSchema().load(json.loads(data))
+        assert [c["data"]["notes"] for c in body["changes"]] == [f"メモ{n}" for n in
+                                                                 range(expected)]
+        assert body["more"] is (expected < 5)
+    empty = client.get("/api/sync/pull?cursor=999", headers=volunteer)
+    assert json.loads(empty.get_data()) == {"changes": [], "cursor": 999, "more": False}
+    assert int(empty.headers["Content-Length"]) == len(empty.get_data())
