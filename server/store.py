@@ -47,6 +47,7 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
+    union,
     update,
 )
 from sqlalchemy.dialects import postgresql
@@ -309,42 +310,33 @@ class SqlStore:
                           (CHANGE.c.position, self._utf8(CHANGE.c.change_json)))
 
     def _feed(self, cursor: int, scope: Scope, limit: int, columns) -> list:
+        query = select(*columns).where(CHANGE.c.position > cursor)
+        if scope.sites is not None:
+            query = query.where(CHANGE.c.position.in_(self._visible_positions(cursor, scope,
+                                                                              limit)))
         with self.engine.connect() as conn:
-            if scope.sites is None:
-                query = select(*columns).where(CHANGE.c.position > cursor).limit(limit)
-            else:
-                wanted = self._visible_positions(conn, cursor, scope, limit)
-                if not wanted:
-                    return []
-                query = select(*columns).where(self._in_values(CHANGE.c.position, wanted))
-            return conn.execute(query.order_by(CHANGE.c.position)).all()
+            return conn.execute(query.order_by(CHANGE.c.position).limit(limit)).all()
 
-    def _visible_positions(self, conn, cursor: int, scope: Scope, limit: int) -> list[int]:
-        """The first ``limit`` positions after ``cursor`` of records that share a site with
-        ``scope`` or are public, read from the position-ordered indexes: by ward when the
-        scope is whole wards (one index range), else by site.
+    def _visible_positions(self, cursor: int, scope: Scope, limit: int):
+        """A query of positions after ``cursor`` whose first ``limit`` are the first
+        ``limit`` visible to ``scope``: of records that share a site with it (read by ward
+        when the scope is whole wards: one index range) or are public.
 
-        Each read is cut; past a cut we know nothing, so positions beyond the lowest cut
-        are left for the next page (never skipped)."""
-        site_cut = limit * 2  # a record may be listed under two of the scope's sites
+        Each index is read only ``limit`` records deep: ``limit`` rows of the public one,
+        ``2 * limit`` of the sites' one, where a record may be listed under two of the
+        scope's sites. A visible position among the first ``limit`` has fewer than
+        ``limit`` visible ones before it, so its own index reaches it."""
         if scope.wards is not None:
             listed = self._in_values(RECORD_SITE.c.ward, sorted(scope.wards))
         else:
             listed = self._in_values(RECORD_SITE.c.site_id, sorted(scope.sites))
-        by_site = conn.execute(
-            select(RECORD_SITE.c.position)
-            .where(listed, RECORD_SITE.c.position > cursor)
-            .order_by(RECORD_SITE.c.position).limit(site_cut)).scalars().all()
-        public = conn.execute(
-            select(RECORD.c.position)
-            .where(RECORD.c.public.is_(True), RECORD.c.position > cursor)
-            .order_by(RECORD.c.position).limit(limit)).scalars().all()
-        cuts = [part[-1] for part, size in ((by_site, site_cut), (public, limit))
-                if len(part) == size]
-        wanted = sorted(set(by_site).union(public))
-        if cuts:
-            wanted = [p for p in wanted if p <= min(cuts)]
-        return wanted[:limit]
+        by_site = (select(RECORD_SITE.c.position)
+                   .where(listed, RECORD_SITE.c.position > cursor)
+                   .order_by(RECORD_SITE.c.position).limit(limit * 2).subquery())
+        public = (select(RECORD.c.position)
+                  .where(RECORD.c.public.is_(True), RECORD.c.position > cursor)
+                  .order_by(RECORD.c.position).limit(limit).subquery())
+        return union(select(by_site.c.position), select(public.c.position))
 
     def _utf8(self, column):
         if self.engine.dialect.name == "postgresql":
