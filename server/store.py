@@ -26,6 +26,7 @@ state cannot both win: the second finds a moved version or a taken primary key a
 ``StaleBatch``, writing nothing; the engine reloads and merges again.
 """
 
+import functools
 import json
 import threading
 import weakref
@@ -34,7 +35,9 @@ from contextlib import nullcontext
 from dataclasses import replace
 
 from sqlalchemy import (
+    BigInteger,
     Engine,
+    Integer,
     LargeBinary,
     String,
     and_,
@@ -297,7 +300,7 @@ class SqlStore:
     # -- pull ---------------------------------------------------------------------------
 
     def changes_since(self, cursor: int, scope: Scope, limit: int) -> Sequence[Change]:
-        rows = self._feed(cursor, scope, limit, _CHANGE_COLUMNS)
+        rows = self._feed(cursor, scope, limit)
         # The data text is the tail of the stored change: sliced, not decoded.
         return [Change(position, collection, record_id, version, deleted,
                        None if deleted else wire[wire.index(_DATA_MARK) + len(_DATA_MARK):-1],
@@ -305,43 +308,24 @@ class SqlStore:
                 for position, collection, record_id, version, deleted, wire in rows]
 
     def wire_since(self, cursor: int, scope: Scope, limit: int) -> Sequence[tuple[int, bytes]]:
-        # Read as bytes: the UTF-8 the database holds goes out as it is, never decoded.
-        return self._feed(cursor, scope, limit,
-                          (CHANGE.c.position, self._utf8(CHANGE.c.change_json)))
+        return self._feed(cursor, scope, limit, wire=True)
 
-    def _feed(self, cursor: int, scope: Scope, limit: int, columns) -> list:
-        query = select(*columns).where(CHANGE.c.position > cursor)
+    def _feed(self, cursor: int, scope: Scope, limit: int, wire: bool = False) -> list:
+        params = {"cursor": cursor, "limit": limit}
+        listed = None
         if scope.sites is not None:
-            query = query.where(CHANGE.c.position.in_(self._visible_positions(cursor, scope,
-                                                                              limit)))
+            listed = sorted(scope.wards if scope.wards is not None else scope.sites)
+            params["listed"] = self._list_param(listed)
+        statement = _feed_statement(self.engine.dialect.name, wire,
+                                    None if listed is None else scope.wards is not None,
+                                    listed is not None and len(listed) > 1)
         with self.engine.connect() as conn:
-            return conn.execute(query.order_by(CHANGE.c.position).limit(limit)).all()
+            return conn.execute(statement, params).all()
 
-    def _visible_positions(self, cursor: int, scope: Scope, limit: int):
-        """A query of positions after ``cursor`` whose first ``limit`` are the first
-        ``limit`` visible to ``scope``: of records that share a site with it (read by ward
-        when the scope is whole wards: one index range) or are public.
-
-        Each index is read only ``limit`` records deep: ``limit`` rows of the public one,
-        ``2 * limit`` of the sites' one, where a record may be listed under two of the
-        scope's sites. A visible position among the first ``limit`` has fewer than
-        ``limit`` visible ones before it, so its own index reaches it."""
-        if scope.wards is not None:
-            listed = self._in_values(RECORD_SITE.c.ward, sorted(scope.wards))
-        else:
-            listed = self._in_values(RECORD_SITE.c.site_id, sorted(scope.sites))
-        by_site = (select(RECORD_SITE.c.position)
-                   .where(listed, RECORD_SITE.c.position > cursor)
-                   .order_by(RECORD_SITE.c.position).limit(limit * 2).subquery())
-        public = (select(RECORD.c.position)
-                  .where(RECORD.c.public.is_(True), RECORD.c.position > cursor)
-                  .order_by(RECORD.c.position).limit(limit).subquery())
-        return union(select(by_site.c.position), select(public.c.position))
-
-    def _utf8(self, column):
-        if self.engine.dialect.name == "postgresql":
-            return func.convert_to(column, "UTF8", type_=LargeBinary)
-        return cast(column, LargeBinary)
+    def _list_param(self, values: list[str]):
+        if len(values) == 1:
+            return values[0]
+        return values if self.engine.dialect.name == "postgresql" else json.dumps(values)
 
     def _keys_in(self, table, keys: Collection[RecordKey]):
         """``(collection, record_id) IN keys``, grouped by collection: a batch rarely spans
@@ -419,3 +403,45 @@ def _quarantine_entry(row) -> QuarantineEntry:
         site_id=row.site_id, received_ms=row.received_ms,
         state=QuarantineState(row.state), closed_by=row.closed_by, closed_ms=row.closed_ms,
         note=row.note, resubmitted_op_id=row.resubmitted_op_id)
+
+
+@functools.cache
+def _feed_statement(dialect: str, wire: bool, by_ward: bool | None, many: bool):
+    """The pull's one statement, built once for each shape and run with the parameters
+    ``cursor``, ``limit`` and ``listed`` (the scope's wards or sites): building it costs
+    more than running it.
+
+    ``by_ward`` is None for a scope of every site. Otherwise the statement asks for the
+    changes after ``cursor`` whose positions are among the first of two indexes, each read
+    only as deep as the page: ``limit`` rows of the public one, ``2 * limit`` of the
+    sites' (or wards') one, where a record may be listed under two of the scope's sites. A
+    visible position among the first ``limit`` has fewer than ``limit`` visible ones
+    before it, so its own index reaches it. Wanted by ward, hub staff read one index range
+    instead of merging hundreds of sites."""
+    if wire:
+        # As bytes: the UTF-8 the database holds goes out as it is, never decoded.
+        data = (func.convert_to(CHANGE.c.change_json, "UTF8", type_=LargeBinary)
+                if dialect == "postgresql" else cast(CHANGE.c.change_json, LargeBinary))
+        columns = (CHANGE.c.position, data)
+    else:
+        columns = _CHANGE_COLUMNS
+    cursor, limit = bindparam("cursor", type_=BigInteger), bindparam("limit", type_=Integer)
+    statement = select(*columns).where(CHANGE.c.position > cursor)
+    if by_ward is not None:
+        column = RECORD_SITE.c.ward if by_ward else RECORD_SITE.c.site_id
+        if not many:  # an equality lets the index range give the rows in order
+            listed = column == bindparam("listed", type_=String)
+        elif dialect == "postgresql":
+            listed = column == any_(bindparam("listed", type_=postgresql.ARRAY(String)))
+        else:
+            each = func.json_each(bindparam("listed", type_=String))
+            listed = column.in_(select(each.table_valued("value").c.value))
+        by_site = (select(RECORD_SITE.c.position)
+                   .where(listed, RECORD_SITE.c.position > cursor)
+                   .order_by(RECORD_SITE.c.position).limit(limit * 2).subquery())
+        public = (select(RECORD.c.position)
+                  .where(RECORD.c.public.is_(True), RECORD.c.position > cursor)
+                  .order_by(RECORD.c.position).limit(limit).subquery())
+        statement = statement.where(CHANGE.c.position.in_(
+            union(select(by_site.c.position), select(public.c.position))))
+    return statement.order_by(CHANGE.c.position).limit(limit)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from sync import engine
 from sync.protocol import Op, PushResult, Scope, WirePage, require_protocol
@@ -29,13 +29,16 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+_WARD_SITES = select(Site.id).where(Site.ward_id == bindparam("ward_id"))
+
+
 def read_scope(user: User) -> Scope:
     """What a user may pull: own sites (volunteer, site staff), the ward (hub staff, ward
     officer), everything (admin)."""
     if user.role == "admin":
         return Scope.everywhere(may_restore=True)
     if user.role in {"hub_staff", "ward_officer"}:
-        site_ids = db.session.scalars(select(Site.id).where(Site.ward_id == user.ward_id))
+        site_ids = db.session.scalars(_WARD_SITES, {"ward_id": user.ward_id})
         return Scope(frozenset(str(i) for i in site_ids), may_restore=user.role in RESTORERS,
                      wards=frozenset({str(user.ward_id)}))
     return Scope(frozenset(str(i) for i in user.site_ids))
