@@ -252,7 +252,10 @@ class SqlStore:
 
     def _wards_of(self, conn, site_ids: set[str]) -> dict[str, str]:
         """The ward of each site id the directory knows (sync site ids are its ids as text)."""
-        numbers = [int(site) for site in site_ids if site.isascii() and site.isdigit()]
+        # Only ids in the form a directory id takes as text, within its integer column.
+        numbers = [int(site) for site in site_ids
+                   if site.isascii() and site.isdigit() and str(int(site)) == site
+                   and int(site) < 2**31]
         if not numbers:
             return {}
         rows = conn.execute(select(SITE.c.id, SITE.c.ward_id)
@@ -385,6 +388,16 @@ class SqlStore:
         with self.engine.connect() as conn:
             row = conn.execute(select(QUARANTINE).where(QUARANTINE.c.op_id == op_id)).first()
         return None if row is None else _quarantine_entry(row)
+
+
+def rehome_site(session, site_id: int, ward_id: int) -> None:
+    """Point the ward index of a site's records at the ward the site moved to (a directory
+    import moves a site whose municipality code changed), in the caller's transaction.
+
+    Ward reads then match the ward's sites again; records written before the move reach
+    the new ward's phones when they next pull from the start."""
+    session.execute(update(RECORD_SITE).where(RECORD_SITE.c.site_id == str(site_id))
+                    .values(ward=str(ward_id)))
 
 
 def _quarantine_row(entry: QuarantineEntry) -> dict:

@@ -56,7 +56,7 @@ def text(max_length: int) -> Check:
 
 
 def identifier(value: Any) -> str | None:
-    if not isinstance(value, str) or not _is_identifier(value):
+    if not isinstance(value, str) or len(value) > 64 or not _is_identifier(value):
         return "must be an id of 1–64 letters, digits, '_', '.' or '-'"
     return None
 

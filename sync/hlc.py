@@ -20,6 +20,7 @@ MAX_COUNTER = 10**COUNTER_DIGITS - 1
 MAX_WALL_MS = 10**WALL_DIGITS - 1
 
 _NODE = re.compile(r"[^\s:]\S{0,127}")
+MAX_TEXT_LENGTH = WALL_DIGITS + COUNTER_DIGITS + 2 + 128
 _TEXT = re.compile(rf"([0-9]{{{WALL_DIGITS}}}):([0-9]{{{COUNTER_DIGITS}}}):(.+)", re.DOTALL)
 
 
@@ -76,7 +77,8 @@ def parse(text: str) -> HLC:
     """Read a clock from ``format()`` text. :raise ValueError: the text is not one."""
     if not isinstance(text, str):
         raise ValueError("an HLC is a string")
-    clock = _parse_text(text)
+    # The length bound keeps a huge string out of the cache below.
+    clock = _parse_text(text) if len(text) <= MAX_TEXT_LENGTH else None
     if clock is None:
         raise ValueError(f"not an HLC: {text!r}")
     return clock

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from ..extensions import db
+from ..store import rehome_site
 from . import opendata
 from .models import KindMapping, Site, Ward
 
@@ -54,6 +55,7 @@ def import_sites(data: bytes) -> ImportReport:
     wards = list(db.session.scalars(select(Ward)))
     existing = {s.source_key: s for s in db.session.scalars(
         select(Site).where(Site.source_key.in_([r.source_key for r in parsed.rows])))}
+    moved: dict[int, int] = {}  # site id -> the ward it moves to
     for line, row in zip(parsed.lines, parsed.rows, strict=True):
         ward = _ward_for(row, wards)
         if ward is None:
@@ -69,7 +71,11 @@ def import_sites(data: bytes) -> ImportReport:
             report.created += 1
         else:
             report.updated += 1
+            if site.ward_id != ward.id:
+                moved[site.id] = ward.id
         _fill(site, row, ward)
+    for site_id, ward_id in moved.items():
+        rehome_site(db.session, site_id, ward_id)
     report.problems.sort(key=lambda p: p.line)
     db.session.commit()
     return report

@@ -70,3 +70,46 @@ def test_a_rewritten_record_leaves_its_old_position(filled, create_user):
     rewritten = [c for c in changes if c.position > first_cursor]
     assert {c.record_id for c in rewritten} == moved
     assert all(c.decoded()["fathers"] == 1 for c in rewritten)
+
+
+def test_a_site_that_a_re_import_moves_to_another_ward_takes_its_records_along(
+        app, create_user, ward, other_ward):
+    import csv
+    import io
+
+    from server.directory.importer import import_sites
+    from server.directory.models import Site
+    from server.directory.opendata import COLUMNS
+    from server.extensions import db
+
+    def sheet(municipality):
+        # A city-level code: the ward comes from the name at the end of 市区町村名.
+        row = dict.fromkeys(COLUMNS, "")
+        row.update({"都道府県コード又は市区町村コード": "141003", "NO": "7",
+                    "都道府県名": "神奈川県", "市区町村名": municipality,
+                    "名称": "ひだまりサロン", "種別": "子育てサロン", "利用可能曜日": "火",
+                    "開始時間": "10:00", "終了時間": "12:00"})
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer)
+        writer.writerow(COLUMNS)
+        writer.writerow([row[c] for c in COLUMNS])
+        return buffer.getvalue().encode()
+
+    assert import_sites(sheet(f"横浜市{ward.name_ja}")).created == 1
+    site = db.session.scalars(db.select(Site).where(Site.source_key == "141003:7")).one()
+    assert site.ward_id == ward.id
+    result = engine.apply_push(operations.store(), [op(f"{site.id}:2026-11-03:am", {"parents": 2})],
+                               now_ms=NOW_MS, max_drift_ms=60_000,
+                               scope=operations.write_scope(create_user("admin")),
+                               server_node="test")
+    assert result.results[0].status == "applied"
+    here, there = create_user("hub_staff"), create_user("hub_staff", ward=other_ward)
+    assert len(pages(operations.read_scope(here), 10)) == 1
+
+    assert import_sites(sheet(f"横浜市{other_ward.name_ja}")).updated == 1
+    db.session.expire_all()
+    assert db.session.get(Site, site.id).ward_id == other_ward.id
+    for user, expected in ((here, 0), (there, 1)):
+        scope = operations.read_scope(user)
+        assert len(pages(scope, 10)) == expected
+        assert pages(scope, 10) == pages(replace(scope, wards=None), 10)

@@ -91,3 +91,14 @@ def test_parse_rejects_what_is_not_a_clock(text):
 )
 def test_clamp_pulls_a_clock_running_ahead_back_to_the_bound(remote, expected, clamped):
     assert clamp(remote, now_ms=1_000, max_drift_ms=500) == (expected, clamped)
+
+
+def test_a_text_too_long_to_be_a_clock_is_refused_without_being_kept():
+    from sync.hlc import _parse_text
+
+    longest = f"{'0' * 15}:{'0' * 6}:{'n' * 128}"
+    assert parse(longest).node == "n" * 128
+    kept = _parse_text.cache_info().currsize
+    with pytest.raises(ValueError):
+        parse(longest + "n" * 1_000_000)
+    assert _parse_text.cache_info().currsize == kept
