@@ -39,7 +39,7 @@ def read_scope(user: User) -> Scope:
         return Scope.everywhere(may_restore=True)
     if user.role in {"hub_staff", "ward_officer"}:
         site_ids = db.session.scalars(_WARD_SITES, {"ward_id": user.ward_id})
-        return Scope(frozenset(str(i) for i in site_ids), may_restore=user.role in RESTORERS,
+        return Scope(frozenset(map(str, site_ids)), may_restore=user.role in RESTORERS,
                      wards=frozenset({str(user.ward_id)}))
     return Scope(frozenset(str(i) for i in user.site_ids))
 
