@@ -2,6 +2,7 @@
 exactly once. A control store that hands out positions the way a sequence does (before
 commit) loses changes under the same test, which shows the test can catch the bug."""
 
+import json
 import random
 import threading
 import time
@@ -9,12 +10,23 @@ import uuid
 
 import pytest
 
-from sync.engine import apply_push, changes_since
+from sync.engine import apply_push, changes_since, wire_since
 from sync.hlc import HLC
 from sync.protocol import Op, Scope
 
 WRITERS, OPS_PER_WRITER, BATCH, READERS = 20, 500, 50, 5
 EVERYWHERE = Scope.everywhere()
+# Half the writers' sites: a scoped reader takes the store's other read path.
+EVEN_SITES = Scope.of(*(f"site-{n}" for n in range(0, WRITERS, 2)))
+
+
+def pull_ids(store, cursor, scope):
+    """A page as record ids, read as a phone's pull is: changes, or their wire form."""
+    if scope is EVERYWHERE:
+        page = changes_since(store, cursor, scope, 100)
+        return [c.record_id for c in page.changes], page
+    page = wire_since(store, cursor, scope, 100)
+    return [json.loads(body)["record_id"] for body in page.changes], page
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +38,8 @@ def writer_ops(n: int, per_writer: int) -> list[Op]:
             for i in range(per_writer)]
 
 
-def run_race(store, writers=WRITERS, per_writer=OPS_PER_WRITER) -> tuple[list, set]:
+def run_race(store, writers=WRITERS, per_writer=OPS_PER_WRITER,
+             scopes=(EVERYWHERE,) * READERS) -> tuple[list, set]:
     errors = []
     acknowledged = set()
     lock = threading.Lock()
@@ -44,7 +57,7 @@ def run_race(store, writers=WRITERS, per_writer=OPS_PER_WRITER) -> tuple[list, s
         except Exception as exc:  # surfaced by the assertion below
             errors.append(exc)
 
-    seen = [[] for _ in range(READERS)]
+    seen = [[] for _ in scopes]
     done = threading.Event()
 
     def read(n):
@@ -52,8 +65,8 @@ def run_race(store, writers=WRITERS, per_writer=OPS_PER_WRITER) -> tuple[list, s
         try:
             while True:
                 finished = done.is_set()
-                page = changes_since(store, cursor, EVERYWHERE, 100)
-                seen[n].extend(c.record_id for c in page.changes)
+                ids, page = pull_ids(store, cursor, scopes[n])
+                seen[n].extend(ids)
                 cursor = page.cursor
                 if finished and not page.more:
                     return
@@ -61,7 +74,7 @@ def run_race(store, writers=WRITERS, per_writer=OPS_PER_WRITER) -> tuple[list, s
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
-    readers = [threading.Thread(target=read, args=(n,)) for n in range(READERS)]
+    readers = [threading.Thread(target=read, args=(n,)) for n in range(len(scopes))]
     for thread in threads + readers:
         thread.start()
     for thread in threads:
@@ -74,11 +87,14 @@ def run_race(store, writers=WRITERS, per_writer=OPS_PER_WRITER) -> tuple[list, s
 
 
 def test_every_reader_sees_every_change_exactly_once_while_20_writers_push(store):
-    seen, acknowledged = run_race(store)
+    scopes = (EVERYWHERE, EVEN_SITES, EVERYWHERE, EVEN_SITES, EVERYWHERE)
+    seen, acknowledged = run_race(store, scopes=scopes)
     assert len(acknowledged) == WRITERS * OPS_PER_WRITER
-    for records in seen:
+    for records, scope in zip(seen, scopes, strict=True):
+        wanted = {r for r in acknowledged if scope.covers(r.split(":")[0])}
         assert len(records) == len(set(records))
-        assert set(records) == acknowledged
+        assert set(records) == wanted
+    assert len(seen[1]) == WRITERS * OPS_PER_WRITER // 2
 
 
 @pytest.mark.postgres
