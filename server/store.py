@@ -318,17 +318,12 @@ class SqlStore:
         listed = None
         if scope.sites is not None:
             listed = sorted(scope.wards if scope.wards is not None else scope.sites)
-            params["listed"] = self._list_param(listed)
+            params["listed"] = _list_value(self.engine.dialect.name, listed)
         statement = _feed_statement(self.engine.dialect.name, wire,
                                     None if listed is None else scope.wards is not None,
                                     listed is not None and len(listed) > 1)
         with self.engine.connect() as conn:
             return conn.execute(statement, params).all()
-
-    def _list_param(self, values: list[str]):
-        if len(values) == 1:
-            return values[0]
-        return values if self.engine.dialect.name == "postgresql" else json.dumps(values)
 
     def _keys_in(self, table, keys: Collection[RecordKey]):
         """``(collection, record_id) IN keys``, grouped by collection: a batch rarely spans
@@ -342,16 +337,10 @@ class SqlStore:
                      for collection, ids in sorted(by_collection.items())))
 
     def _in_values(self, column, values: list):
-        """``column IN values`` as one bound parameter, however long the list: SQLAlchemy
-        would otherwise build (and PostgreSQL plan) one parameter per value. One value is
-        an equality, which lets an index range give rows in order (a ward's positions)."""
-        if len(values) == 1:
-            return column == values[0]
-        if self.engine.dialect.name == "postgresql":
-            return column == any_(bindparam(None, list(values),
-                                            type_=postgresql.ARRAY(column.type)))
-        each = func.json_each(bindparam(None, json.dumps(list(values)), type_=String))
-        return column.in_(select(each.table_valued("value").c.value))
+        """``column IN values`` as one bound parameter (``_member_of``)."""
+        dialect = self.engine.dialect.name
+        return _member_of(dialect, column, many=len(values) > 1,
+                          value=_list_value(dialect, values))
 
     # -- conflicts and quarantine ---------------------------------------------------------
 
@@ -418,6 +407,28 @@ def _quarantine_entry(row) -> QuarantineEntry:
         note=row.note, resubmitted_op_id=row.resubmitted_op_id)
 
 
+def _member_of(dialect: str, column, *, many: bool, key: str | None = None, value=None):
+    """``column IN`` a list bound as one parameter, however long: SQLAlchemy would
+    otherwise build (and PostgreSQL plan) one parameter per value. The parameter is named
+    ``key`` (given at execution) or anonymous with ``value``, in the form ``_list_value``
+    gives. One value is an equality, which lets an index range give rows in order (a
+    ward's positions)."""
+    if not many:
+        return column == bindparam(key, value, type_=column.type)
+    if dialect == "postgresql":
+        return column == any_(bindparam(key, value, type_=postgresql.ARRAY(column.type)))
+    each = func.json_each(bindparam(key, value, type_=String))
+    return column.in_(select(each.table_valued("value").c.value))
+
+
+def _list_value(dialect: str, values: list):
+    """A list as ``_member_of`` binds it: the value itself when there is one, else an
+    array (PostgreSQL) or its JSON text (SQLite's ``json_each``)."""
+    if len(values) == 1:
+        return values[0]
+    return list(values) if dialect == "postgresql" else json.dumps(list(values))
+
+
 @functools.cache
 def _feed_statement(dialect: str, wire: bool, by_ward: bool | None, many: bool):
     """The pull's one statement, built once for each shape and run with the parameters
@@ -442,13 +453,7 @@ def _feed_statement(dialect: str, wire: bool, by_ward: bool | None, many: bool):
     statement = select(*columns).where(CHANGE.c.position > cursor)
     if by_ward is not None:
         column = RECORD_SITE.c.ward if by_ward else RECORD_SITE.c.site_id
-        if not many:  # an equality lets the index range give the rows in order
-            listed = column == bindparam("listed", type_=String)
-        elif dialect == "postgresql":
-            listed = column == any_(bindparam("listed", type_=postgresql.ARRAY(String)))
-        else:
-            each = func.json_each(bindparam("listed", type_=String))
-            listed = column.in_(select(each.table_valued("value").c.value))
+        listed = _member_of(dialect, column, many=many, key="listed")
         by_site = (select(RECORD_SITE.c.position)
                    .where(listed, RECORD_SITE.c.position > cursor)
                    .order_by(RECORD_SITE.c.position).limit(limit * 2).subquery())

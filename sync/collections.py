@@ -36,7 +36,8 @@ class Kind(StrEnum):
 
 # --- value checks -------------------------------------------------------------------
 
-_IDENTIFIER = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+MAX_ID_LENGTH = 64
+_IDENTIFIER = re.compile(rf"[A-Za-z0-9_.-]{{1,{MAX_ID_LENGTH}}}")
 _SLOT = re.compile(r"[a-z0-9_-]{1,16}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIME = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
@@ -56,8 +57,8 @@ def text(max_length: int) -> Check:
 
 
 def identifier(value: Any) -> str | None:
-    if not isinstance(value, str) or len(value) > 64 or not _is_identifier(value):
-        return "must be an id of 1–64 letters, digits, '_', '.' or '-'"
+    if not isinstance(value, str) or len(value) > MAX_ID_LENGTH or not _is_identifier(value):
+        return f"must be an id of 1–{MAX_ID_LENGTH} letters, digits, '_', '.' or '-'"
     return None
 
 
