@@ -57,14 +57,14 @@ def build(database_url: str | None, workdir: str):
     return client, headers, [str(i) for i in made["site_ids"]]
 
 
-def bodies(site_ids: list[str]) -> list[bytes]:
+def bodies(site_ids: list[str], batch: int = BATCH) -> list[bytes]:
     from sync.hlc import HLC
 
     clock = HLC(0, 0, "bench-phone")
     out = []
-    for start in range(0, N, BATCH):
+    for start in range(0, N, batch):
         ops = []
-        for n in range(start, start + BATCH):
+        for n in range(start, start + batch):
             clock = clock.tick(time.time_ns() // 1_000_000)
             ops.append({"op_id": str(uuid.uuid4()), "device_id": "bench-phone",
                         "collection": "visit",
@@ -91,10 +91,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pg", help="PostgreSQL URL of an empty database (default: SQLite)")
     parser.add_argument("--profile", choices=("push", "pull", "empty", "paged"))
+    parser.add_argument("--batch", type=int, default=BATCH,
+                        help="ops a push (the concurrent phase of bench/run.py sends 50)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         client, headers, site_ids = build(args.pg, workdir)
-        batches = bodies(site_ids)
+        batches = bodies(site_ids, args.batch)
 
         def push(body):
             answer = client.post("/api/sync/push", data=body, headers=headers)
@@ -129,10 +131,12 @@ def main() -> None:
             profiler = cProfile.Profile()
             profiler.runcall(lambda: timed(phases[args.profile], 5))
         if profiler:
+            if os.environ.get("DUMP"):  # a file for pstats or snakeviz
+                profiler.dump_stats(os.environ["DUMP"])
             pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(45)
             return
-        print(f"push of {BATCH}: median {statistics.median(push_ms):.1f} ms "
-              f"({BATCH / statistics.median(push_ms) * 1000:,.0f} rec/s)")
+        print(f"push of {args.batch}: median {statistics.median(push_ms):.1f} ms "
+              f"({args.batch / statistics.median(push_ms) * 1000:,.0f} rec/s)")
         for name, repeat in (("full pull", 5), ("paged pull", 3), ("empty", 50)):
             ms = statistics.median(timed(phases[{"full pull": "pull", "paged pull": "paged",
                                                  "empty": "empty"}[name]], repeat))

@@ -33,6 +33,7 @@ import weakref
 from collections.abc import Collection, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
+from typing import NamedTuple
 
 from sqlalchemy import (
     BigInteger,
@@ -40,14 +41,12 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
-    and_,
     any_,
     bindparam,
     cast,
     delete,
     func,
     insert,
-    or_,
     select,
     tuple_,
     union,
@@ -72,6 +71,7 @@ from sync.protocol import (
 from sync.store import Loaded, StoredRecord, WriteBatch
 
 from .directory.models import Site
+from .prepared import Prepared
 from .replication.models import (
     SyncChange,
     SyncConflict,
@@ -125,23 +125,38 @@ class SqlStore:
     def load_batch(self, op_ids: Collection[str], keys: Collection[RecordKey]) -> Loaded:
         results: dict[str, OpResult] = {}
         records: dict[RecordKey, StoredRecord] = {}
+        dialect = self.engine.dialect.name
         with self.engine.connect() as conn:
             if op_ids:
-                rows = conn.execute(select(OP.c.op_id, OP.c.result_json, OP.c.position)
-                                    .where(OP.c.op_id.in_(list(op_ids))))
+                listed = sorted(op_ids)
+                rows = conn.execute(_by_op_ids(dialect, len(listed) > 1),
+                                    {"listed": _list_value(dialect, listed)})
                 for op_id, result_json, position in rows:
                     results[op_id] = replace(OpResult.from_dict(json.loads(result_json)),
                                              position=position)
-            if keys:
-                rows = conn.execute(select(RECORD).where(self._keys_in(RECORD, keys)))
-                for row in rows:
-                    key = RecordKey(row.collection, row.record_id)
-                    records[key] = StoredRecord(
-                        key=key, version=row.version, position=row.position,
-                        deleted=row.deleted, public=row.public,
-                        sites=tuple(json.loads(row.sites_json)),
-                        data_json=row.data_json, meta_json=row.meta_json)
+            for row in self._records_of(conn, keys, full=True):
+                key = RecordKey(row.collection, row.record_id)
+                records[key] = StoredRecord(
+                    key=key, version=row.version, position=row.position,
+                    deleted=row.deleted, public=row.public,
+                    sites=tuple(json.loads(row.sites_json)),
+                    data_json=row.data_json, meta_json=row.meta_json)
         return Loaded(results, records)
+
+    def _records_of(self, conn, keys: Collection[RecordKey], *, full: bool) -> list:
+        """The stored rows of ``keys``: every column (``full``) or what the version check
+        needs. One statement per collection: a batch rarely spans more than one, and
+        ``collection = ? AND record_id IN (…)`` walks the primary key on both engines."""
+        by_collection: dict[str, list[str]] = {}
+        for collection, record_id in keys:
+            by_collection.setdefault(collection, []).append(record_id)
+        dialect = self.engine.dialect.name
+        rows = []
+        for collection, ids in sorted(by_collection.items()):
+            statement = _records_by_ids(dialect, full, len(ids) > 1)
+            rows += conn.execute(statement, {"collection": collection,
+                                             "listed": _list_value(dialect, ids)}).all()
+        return rows
 
     def write_batch(self, batch: WriteBatch) -> Mapping[RecordKey, int]:
         """Write ``batch`` in one transaction, positions taken under the counter's lock.
@@ -154,14 +169,15 @@ class SqlStore:
             raise StaleBatch("a batch writes each record once")
         if batch.is_empty():
             return {}
+        writes = _writes(self.engine.dialect)
         try:
             with self._write_lock, self.engine.begin() as conn:
                 last = self._take_positions(conn, len(batch.records))
                 first = last - len(batch.records) + 1
                 positions = {key: first + i for i, key in enumerate(keys)}
                 old = self._check_versions(conn, batch)
-                self._write_records(conn, batch, positions, old)
-                self._write_conflicts(conn, batch)
+                self._write_records(conn, writes, batch, positions, old)
+                self._write_conflicts(conn, writes, batch)
                 self._write_log(conn, batch, positions)
                 self._write_quarantine(conn, batch)
         except IntegrityError as exc:
@@ -169,105 +185,76 @@ class SqlStore:
         return positions
 
     def _take_positions(self, conn, count: int) -> int:
-        statement = (update(COUNTER).where(COUNTER.c.id == COUNTER_ID)
-                     .values(position=COUNTER.c.position + count).returning(COUNTER.c.position))
-        last = conn.execute(statement).scalar_one_or_none()
+        last = conn.execute(_TAKE_POSITIONS, {"count": count}).scalar_one_or_none()
         if last is None:
             # A database built without migrations (create_all) has no counter row yet.
             conn.execute(insert(COUNTER).values(id=COUNTER_ID, position=0))
-            last = conn.execute(statement).scalar_one()
+            last = conn.execute(_TAKE_POSITIONS, {"count": count}).scalar_one()
         return last
 
     def _check_versions(self, conn, batch: WriteBatch) -> dict[RecordKey, tuple[int, str]]:
         """The stored position and sites of each record the batch rewrites."""
         if not batch.records:
             return {}
-        stored = {
-            RecordKey(row.collection, row.record_id): row
-            for row in conn.execute(
-                select(RECORD.c.collection, RECORD.c.record_id, RECORD.c.version,
-                       RECORD.c.position, RECORD.c.sites_json)
-                .where(self._keys_in(RECORD, [w.key for w in batch.records])))
-        }
+        stored = {RecordKey(row.collection, row.record_id): row
+                  for row in self._records_of(conn, [w.key for w in batch.records], full=False)}
         for write in batch.records:
             version = stored[write.key].version if write.key in stored else None
             if version != write.expected_version:
                 raise StaleBatch(f"{write.key} changed since it was loaded")
         return {key: (row.position, row.sites_json) for key, row in stored.items()}
 
-    def _write_records(self, conn, batch, positions, old) -> None:
+    def _write_records(self, conn, writes: "_Writes", batch, positions, old) -> None:
         new_rows, changed_rows, change_rows, site_rows, moved, resited = [], [], [], [], [], []
-        old_sites = {key: sites for key, (_position, sites) in old.items()}
         for write in batch.records:
+            collection, record_id = key = write.key
             sites_json = json.dumps(list(write.sites), separators=(",", ":"))
-            position = positions[write.key]
-            row = {"version": write.version, "position": position,
-                   "deleted": write.deleted, "public": write.public, "sites_json": sites_json,
-                   "data_json": write.data_json, "meta_json": write.meta_json}
-            change_rows.append({
-                "position": position, "collection": write.key.collection,
-                "record_id": write.key.record_id, "version": write.version,
-                "deleted": write.deleted,
-                "change_json": change_json(position, write.key.collection, write.key.record_id,
-                                           write.version, write.deleted, write.data_json)})
+            position = positions[key]
+            row = (write.version, position, write.deleted, write.public, sites_json,
+                   write.data_json, write.meta_json)
+            change_rows.append((position, collection, record_id, write.version, write.deleted,
+                                change_json(position, collection, record_id, write.version,
+                                            write.deleted, write.data_json)))
             if write.expected_version is None:
-                new_rows.append({"collection": write.key.collection,
-                                 "record_id": write.key.record_id, **row})
+                new_rows.append((collection, record_id, *row))
             else:
-                changed_rows.append({"k_collection": write.key.collection,
-                                     "k_record_id": write.key.record_id, **row})
-            if write.key in old_sites and old_sites[write.key] == sites_json:
-                moved.append({"k_collection": write.key.collection,
-                              "k_record_id": write.key.record_id,
-                              "position": positions[write.key]})
+                changed_rows.append((*row, collection, record_id))
+            if key in old and old[key][1] == sites_json:
+                moved.append((position, collection, record_id))
                 continue
-            if write.key in old_sites:
-                resited.append(write.key)
-            site_rows += [{"collection": write.key.collection, "record_id": write.key.record_id,
-                           "site_id": site, "position": positions[write.key]}
+            if key in old:
+                resited.append((collection, record_id))
+            site_rows += [[collection, record_id, site, position]
                           for site in dict.fromkeys(write.sites)]
         if site_rows:
-            wards = self._wards_of(conn, {row["site_id"] for row in site_rows})
-            for row in site_rows:
-                row["ward"] = wards.get(row["site_id"])
-        if old:
-            conn.execute(delete(CHANGE).where(self._in_values(
-                CHANGE.c.position, [position for position, _sites in old.values()])))
-        if change_rows:
-            conn.execute(insert(CHANGE), change_rows)
-        if new_rows:
-            conn.execute(insert(RECORD), new_rows)
-        if changed_rows:
-            conn.execute(update(RECORD).where(
-                RECORD.c.collection == bindparam("k_collection"),
-                RECORD.c.record_id == bindparam("k_record_id")), changed_rows)
-        if resited:
-            conn.execute(delete(RECORD_SITE).where(self._keys_in(RECORD_SITE, resited)))
-        if moved:
-            conn.execute(update(RECORD_SITE).where(
-                RECORD_SITE.c.collection == bindparam("k_collection"),
-                RECORD_SITE.c.record_id == bindparam("k_record_id")), moved)
-        if site_rows:
-            conn.execute(insert(RECORD_SITE), site_rows)
+            wards = self._wards_of(conn, {row[2] for row in site_rows})
+            site_rows = [(*row, wards.get(row[2])) for row in site_rows]
+        writes.delete_change.run(conn, [(position,) for position, _sites in old.values()])
+        writes.insert_change.run(conn, change_rows)
+        writes.insert_record.run(conn, new_rows)
+        writes.update_record.run(conn, changed_rows)
+        writes.delete_sites.run(conn, resited)
+        writes.move_sites.run(conn, moved)
+        writes.insert_site.run(conn, site_rows)
 
     def _wards_of(self, conn, site_ids: set[str]) -> dict[str, str]:
         """The ward of each site id the directory knows (sync site ids are its ids as text)."""
         # Only ids in the form a directory id takes as text, within its integer column.
-        numbers = [int(site) for site in site_ids
-                   if site.isascii() and site.isdigit() and str(int(site)) == site
-                   and int(site) < 2**31]
+        numbers = sorted(int(site) for site in site_ids
+                         if site.isascii() and site.isdigit() and str(int(site)) == site
+                         and int(site) < 2**31)
         if not numbers:
             return {}
-        rows = conn.execute(select(SITE.c.id, SITE.c.ward_id)
-                            .where(self._in_values(SITE.c.id, numbers)))
+        dialect = self.engine.dialect.name
+        rows = conn.execute(_site_wards(dialect, len(numbers) > 1),
+                            {"listed": _list_value(dialect, numbers)})
         return {str(site): str(ward) for site, ward in rows}
 
-    def _write_conflicts(self, conn, batch: WriteBatch) -> None:
-        if not batch.records:
-            return
+    def _write_conflicts(self, conn, writes: "_Writes", batch: WriteBatch) -> None:
         # Each write carries the record's full set of open conflicts: replace the old set.
-        written = [w.key for w in batch.records]
-        conn.execute(delete(CONFLICT).where(self._keys_in(CONFLICT, written)))
+        # A record written for the first time has none stored.
+        writes.delete_conflicts.run(conn, [w.key for w in batch.records
+                                           if w.expected_version is not None])
         rows = [{"conflict_id": c.conflict_id, "collection": c.collection,
                  "record_id": c.record_id, "field": c.field, "value_json": canonical_json(c.value),
                  "op_id": c.op_id, "device_id": c.device_id, "user_id": c.user_id,
@@ -277,14 +264,11 @@ class SqlStore:
             conn.execute(insert(CONFLICT), rows)
 
     def _write_log(self, conn, batch: WriteBatch, positions) -> None:
-        rows = [{"op_id": entry.op_id,
-                 "collection": entry.record.collection if entry.record else None,
-                 "record_id": entry.record.record_id if entry.record else None,
-                 "position": positions.get(entry.record) if entry.record else None,
-                 "result_json": canonical_json(entry.result.to_dict())}
-                for entry in batch.log]
-        if rows:
-            conn.execute(insert(OP), rows)
+        _writes(self.engine.dialect).insert_op.run(conn, [
+            (entry.op_id, *(entry.record or (None, None)),
+             positions[entry.record] if entry.record else None,
+             canonical_json(entry.result.to_dict()))
+            for entry in batch.log])
 
     def _write_quarantine(self, conn, batch: WriteBatch) -> None:
         if batch.quarantine:
@@ -324,23 +308,6 @@ class SqlStore:
                                     listed is not None and len(listed) > 1)
         with self.engine.connect() as conn:
             return conn.execute(statement, params).all()
-
-    def _keys_in(self, table, keys: Collection[RecordKey]):
-        """``(collection, record_id) IN keys``, grouped by collection: a batch rarely spans
-        more than one, and ``collection = ? AND record_id IN (…)`` walks the primary key on
-        both engines, where a row-value IN list made PostgreSQL plan an OR chain."""
-        by_collection: dict[str, list[str]] = {}
-        for collection, record_id in keys:
-            by_collection.setdefault(collection, []).append(record_id)
-        return or_(*(and_(table.c.collection == collection,
-                          self._in_values(table.c.record_id, ids))
-                     for collection, ids in sorted(by_collection.items())))
-
-    def _in_values(self, column, values: list):
-        """``column IN values`` as one bound parameter (``_member_of``)."""
-        dialect = self.engine.dialect.name
-        return _member_of(dialect, column, many=len(values) > 1,
-                          value=_list_value(dialect, values))
 
     # -- conflicts and quarantine ---------------------------------------------------------
 
@@ -387,6 +354,96 @@ def rehome_site(session, site_id: int, ward_id: int) -> None:
     the new ward's phones when they next pull from the start."""
     session.execute(update(RECORD_SITE).where(RECORD_SITE.c.site_id == str(site_id))
                     .values(ward=str(ward_id)))
+
+
+_TAKE_POSITIONS = (update(COUNTER).where(COUNTER.c.id == COUNTER_ID)
+                   .values(position=COUNTER.c.position + bindparam("count", type_=BigInteger))
+                   .returning(COUNTER.c.position))
+
+
+@functools.cache
+def _by_op_ids(dialect: str, many: bool):
+    """The stored answers of the op ids bound as ``listed``."""
+    return (select(OP.c.op_id, OP.c.result_json, OP.c.position)
+            .where(_member_of(dialect, OP.c.op_id, many=many, key="listed")))
+
+
+@functools.cache
+def _records_by_ids(dialect: str, full: bool, many: bool):
+    """The rows of one ``collection`` whose ids are bound as ``listed``: every column, or
+    (not ``full``) those a write checks and replaces."""
+    columns = (RECORD.c if full else
+               (RECORD.c.collection, RECORD.c.record_id, RECORD.c.version, RECORD.c.position,
+                RECORD.c.sites_json))
+    return select(*columns).where(
+        RECORD.c.collection == bindparam("collection", type_=RECORD.c.collection.type),
+        _member_of(dialect, RECORD.c.record_id, many=many, key="listed"))
+
+
+@functools.cache
+def _site_wards(dialect: str, many: bool):
+    return (select(SITE.c.id, SITE.c.ward_id)
+            .where(_member_of(dialect, SITE.c.id, many=many, key="listed")))
+
+
+class _Writes(NamedTuple):
+    """The statements a push runs once per row, compiled once per dialect."""
+
+    insert_change: Prepared
+    insert_record: Prepared
+    update_record: Prepared
+    delete_change: Prepared
+    delete_sites: Prepared
+    move_sites: Prepared
+    insert_site: Prepared
+    delete_conflicts: Prepared
+    insert_op: Prepared
+
+
+_RECORD_STATE = ("version", "position", "deleted", "public", "sites_json", "data_json",
+                 "meta_json")
+_KEY = ("k_collection", "k_record_id")
+
+
+def _by_key(table):
+    return (table.c.collection == bindparam("k_collection"),
+            table.c.record_id == bindparam("k_record_id"))
+
+
+_COMPILED: dict[tuple[str, str], _Writes] = {}
+
+
+def _writes(dialect) -> _Writes:
+    """``_Writes`` for ``dialect`` (an engine's), compiled the first time it is asked for."""
+    name = (dialect.name, dialect.driver)
+    if name not in _COMPILED:
+        def prepared(statement, names):
+            return Prepared(statement, dialect, names)
+
+        def inserted(table, names):
+            return prepared(insert(table), names)
+
+        _COMPILED[name] = _Writes(
+            insert_change=inserted(CHANGE, ("position", "collection", "record_id", "version",
+                                            "deleted", "change_json")),
+            insert_record=inserted(RECORD, ("collection", "record_id", *_RECORD_STATE)),
+            update_record=prepared(
+                update(RECORD).where(*_by_key(RECORD))
+                .values({name: bindparam(name) for name in _RECORD_STATE}),
+                (*_RECORD_STATE, *_KEY)),
+            delete_change=prepared(delete(CHANGE).where(CHANGE.c.position == bindparam("p")),
+                                   ("p",)),
+            delete_sites=prepared(delete(RECORD_SITE).where(*_by_key(RECORD_SITE)), _KEY),
+            move_sites=prepared(
+                update(RECORD_SITE).where(*_by_key(RECORD_SITE))
+                .values(position=bindparam("position")), ("position", *_KEY)),
+            insert_site=inserted(RECORD_SITE, ("collection", "record_id", "site_id", "position",
+                                               "ward")),
+            delete_conflicts=prepared(delete(CONFLICT).where(*_by_key(CONFLICT)), _KEY),
+            insert_op=inserted(OP, ("op_id", "collection", "record_id", "position",
+                                    "result_json")),
+        )
+    return _COMPILED[name]
 
 
 def _quarantine_row(entry: QuarantineEntry) -> dict:
