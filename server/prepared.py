@@ -25,16 +25,14 @@ class Prepared:
         self.names = tuple(names)
         compiled = statement.compile(dialect=dialect, column_keys=list(self.names))
         self.sql = compiled.string
-        if compiled.positional:
-            order = tuple(compiled.positiontup or ())
-            if sorted(order) != sorted(self.names):
-                raise ValueError(f"{self.sql!r} takes {order}, not {self.names}")
-            # Indexes into a row given in ``names`` order; None when already in order.
-            self._reorder = (None if order == self.names
-                             else tuple(self.names.index(name) for name in order))
-        else:
-            self._reorder = None
+        if sorted(compiled.params) != sorted(self.names):
+            raise ValueError(f"{self.sql!r} takes {sorted(compiled.params)}, not {self.names}")
         self._positional = compiled.positional
+        # Indexes into a row given in ``names`` order, for a dialect whose SQL takes its
+        # parameters in another; None when the row can go as it is.
+        self._reorder = None
+        if compiled.positional and tuple(compiled.positiontup or ()) != self.names:
+            self._reorder = tuple(self.names.index(name) for name in compiled.positiontup)
 
     def run(self, conn: Connection, rows: Sequence[tuple[Any, ...]]):
         """Execute once per row (``executemany`` for more than one); each row is a tuple of
