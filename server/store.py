@@ -3,7 +3,7 @@ meets the database.
 
 Why the cursor is commit-order safe
 -----------------------------------
-Every ``write_batch`` is one transaction whose *first* statement is
+Every write is one transaction whose *first* statement is
 ``UPDATE sync_counter SET position = position + n`` on the counter's single row. That
 row lock is held until the transaction commits or rolls back, so
 
@@ -20,6 +20,14 @@ the same statement takes the database's single write lock first, so the version 
 below also run while no one else can write. The price is that writes are serialised;
 each batch holds the lock for a handful of bulk statements (measured in bench/).
 
+Batches that wait for that lock in one process are written together (group commit, see
+``_Writers``): one transaction, its first statement the same counter update, then each
+batch in a savepoint that takes its own positions. All of them become visible at the
+one commit, so the order argument above holds for the group as for one batch; a batch
+that fails rolls back to its savepoint, counter increment included, and the others
+still commit without a gap. On PostgreSQL this took concurrent pushes from about 2,300
+to 2,700 records a second (bench/RESULTS.md).
+
 The record checks (``expected_version``), the op-log and quarantine inserts and the
 quarantine closes all run after the lock is taken, so two pushes computed from the same
 state cannot both win: the second finds a moved version or a taken primary key and raises
@@ -31,7 +39,6 @@ import json
 import threading
 import weakref
 from collections.abc import Collection, Mapping, Sequence
-from contextlib import nullcontext
 from dataclasses import replace
 from typing import NamedTuple
 
@@ -98,19 +105,64 @@ _CHANGE_COLUMNS = (CHANGE.c.position, CHANGE.c.collection, CHANGE.c.record_id, C
                    CHANGE.c.deleted, CHANGE.c.change_json)
 
 
-# SQLite's busy handler polls with sleeps and is not fair: with many writer threads one
-# can starve past busy_timeout ("database is locked"). Writers of one process queue on a
-# lock instead; other processes still wait through busy_timeout.
-_SQLITE_WRITE_LOCKS: "weakref.WeakKeyDictionary[Engine, threading.Lock]" = (
-    weakref.WeakKeyDictionary())
-_LOCKS_GUARD = threading.Lock()
+class _Pending:
+    """One ``write_batch`` call waiting for its group's transaction."""
+
+    __slots__ = ("batch", "positions", "error", "done")
+
+    def __init__(self, batch: WriteBatch):
+        self.batch = batch
+        self.positions: Mapping[RecordKey, int] | None = None
+        self.error: BaseException | None = None
+        self.done = False
 
 
-def _write_lock(engine: Engine):
-    if engine.dialect.name != "sqlite":
-        return nullcontext()
-    with _LOCKS_GUARD:
-        return _SQLITE_WRITE_LOCKS.setdefault(engine, threading.Lock())
+class _Writers:
+    """The writers of one engine in this process.
+
+    Group commit: a writer queues its batch, then waits for ``lock``. Whoever holds it
+    writes every batch queued by then in one transaction, one after another, so a commit
+    (with its fsync) and the pages the batches share are paid once for the group, not
+    once for each. Concurrent pushes get faster instead of queueing for the disk. It also
+    keeps SQLite fair: its busy handler polls with sleeps, and many writer threads of one
+    process could starve one past busy_timeout; other processes still wait through it.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._guard = threading.Lock()
+        self._queued: list[_Pending] = []
+
+    def queue(self, pending: _Pending) -> None:
+        with self._guard:
+            self._queued.append(pending)
+
+    def take(self) -> list[_Pending]:
+        with self._guard:
+            taken, self._queued = self._queued, []
+        return taken
+
+
+def _stale_if_taken(exc: Exception) -> Exception:
+    """A taken primary key (an op id or quarantine entry written meanwhile) as ``StaleBatch``."""
+    if isinstance(exc, IntegrityError):
+        return StaleBatch(f"a concurrent write got there first: {exc.orig}")
+    return exc
+
+
+def _written_with_a_failed_group(exc: Exception | None) -> StaleBatch:
+    error = StaleBatch(f"the transaction this batch shared with others failed: {exc!r}")
+    error.__cause__ = exc
+    return error
+
+
+_WRITERS: "weakref.WeakKeyDictionary[Engine, _Writers]" = weakref.WeakKeyDictionary()
+_WRITERS_GUARD = threading.Lock()
+
+
+def _writers(engine: Engine) -> _Writers:
+    with _WRITERS_GUARD:
+        return _WRITERS.setdefault(engine, _Writers())
 
 
 class SqlStore:
@@ -118,7 +170,7 @@ class SqlStore:
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        self._write_lock = _write_lock(engine)
+        self._writers = _writers(engine)
 
     # -- push ---------------------------------------------------------------------------
 
@@ -169,19 +221,71 @@ class SqlStore:
             raise StaleBatch("a batch writes each record once")
         if batch.is_empty():
             return {}
+        pending = _Pending(batch)
+        self._writers.queue(pending)
+        with self._writers.lock:
+            if not pending.done:
+                # The queue holds this batch and every batch queued since the last group.
+                self._write_group(self._writers.take(), pending)
+        if pending.error is not None:
+            raise pending.error
+        assert pending.positions is not None
+        return pending.positions
+
+    def _write_group(self, group: list[_Pending], mine: _Pending) -> None:
+        """Write the queued batches in one transaction, each in a savepoint of its own when
+        there are several: each gets its positions or the error that kept it out, and
+        none is half-written. ``mine`` is the calling thread's own batch."""
         writes = _writes(self.engine.dialect)
+        alone = len(group) == 1
+        committed, failure = False, None
         try:
-            with self._write_lock, self.engine.begin() as conn:
-                last = self._take_positions(conn, len(batch.records))
-                first = last - len(batch.records) + 1
-                positions = {key: first + i for i, key in enumerate(keys)}
-                old = self._check_versions(conn, batch)
-                self._write_records(conn, writes, batch, positions, old)
-                self._write_conflicts(conn, writes, batch)
-                self._write_log(conn, batch, positions)
-                self._write_quarantine(conn, batch)
-        except IntegrityError as exc:
-            raise StaleBatch(f"a concurrent write got there first: {exc.orig}") from None
+            with self.engine.begin() as conn:
+                if not alone:
+                    # The first statement takes the counter's lock (on SQLite the database's
+                    # write lock) and opens the transaction the savepoints nest in.
+                    self._take_positions(conn, 0)
+                for pending in group:
+                    if alone:
+                        pending.positions = self._write_one(conn, writes, pending.batch)
+                        continue
+                    savepoint = conn.begin_nested()
+                    try:
+                        pending.positions = self._write_one(conn, writes, pending.batch)
+                    except Exception as exc:
+                        savepoint.rollback()
+                        pending.error = _stale_if_taken(exc)
+                    else:
+                        savepoint.commit()
+            committed = True
+        except Exception as exc:
+            failure = exc
+        finally:
+            for pending in group:
+                if not committed:
+                    # Nothing of the group was written. The caller's own batch gets the
+                    # error as it is; the others were fine and are tried again.
+                    pending.positions = None
+                    pending.error = (_stale_if_taken(failure)
+                                     if pending is mine and failure is not None
+                                     else _written_with_a_failed_group(failure))
+                pending.done = True
+
+    def _write_one(self, conn, writes: "_Writes", batch: WriteBatch) -> dict[RecordKey, int]:
+        """Write one batch, positions taken under the counter's lock.
+
+        :raise StaleBatch: a record moved, or a quarantine entry to close is not open.
+        :raise IntegrityError: an op id or quarantine entry already exists.
+        """
+        keys = [write.key for write in batch.records]
+        last = self._take_positions(conn, len(batch.records))
+        first = last - len(batch.records) + 1
+        positions = {key: first + i for i, key in enumerate(keys)}
+        old = self._check_versions(conn, batch)
+        self._write_records(conn, writes, batch, positions, old)
+        self._write_conflicts(conn, writes, batch)
+        self._write_log(conn, batch, positions)
+        self._write_quarantine(conn, batch)
         return positions
 
     def _take_positions(self, conn, count: int) -> int:

@@ -102,9 +102,18 @@ def test_positions_taken_before_commit_lose_changes_which_the_test_detects(_post
     """The negative control: the same race against positions handed out like a sequence."""
     import sqlalchemy as sa
 
-    from server.store import COUNTER, COUNTER_ID, SqlStore
+    from server.store import COUNTER, COUNTER_ID, SqlStore, _Pending
 
     class SequenceLikeStore(SqlStore):
+        def write_batch(self, batch):
+            # Every writer in a transaction of its own, as separate worker processes write:
+            # the group commit of one process would put them in order.
+            pending = _Pending(batch)
+            self._write_group([pending], pending)
+            if pending.error is not None:
+                raise pending.error
+            return pending.positions
+
         def _take_positions(self, conn, count):
             # Committed at once in its own transaction, like nextval(): the bug under test.
             with self.engine.begin() as own:
