@@ -21,6 +21,7 @@ from pathlib import Path
 
 import requests
 
+from server.wsgi_server import default_workers
 from sync.hlc import HLC
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -159,7 +160,7 @@ class TsunaguPeer:
         """Workers asked for, or `tsunagu serve`'s default for the engine."""
         if self.workers is not None:
             return self.workers
-        return 1 if self.backend == "sqlite" else 2
+        return default_workers(self.backend == "sqlite")
 
     def _fresh_database(self, workdir: str) -> str:
         if self.backend == "sqlite":

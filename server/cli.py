@@ -31,18 +31,18 @@ def register_commands(app) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", type=int,
               help="Worker processes, each with its own threads (default: 1 on SQLite, which "
-                   "has one writer anyway, 2 on PostgreSQL).")
+                   "has one writer anyway; on PostgreSQL 1 for every 2 cores).")
 @click.option("--threads", default=4, show_default=True, type=int)
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
               help="Log every request to standard output.")
 @with_appcontext
 def serve(host: str, port: int, workers: int | None, threads: int, access_log: bool) -> None:
     """Serve the app with gunicorn, the production WSGI server."""
-    from .wsgi_server import run
+    from .wsgi_server import default_workers, run
 
     if workers is None:
-        sqlite = current_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
-        workers = 1 if sqlite else 2
+        workers = default_workers(current_app.config["SQLALCHEMY_DATABASE_URI"]
+                                  .startswith("sqlite"))
     run(host, port, workers, threads, access_log)
 
 

@@ -3,6 +3,7 @@
 import csv
 import io
 import sqlite3
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -171,6 +172,7 @@ def test_serve_runs_gunicorn_with_the_app_built_in_its_worker(tmp_path):
         port = sock.getsockname()[1]
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
            "TSUNAGU_INSTANCE_PATH": str(tmp_path)}
+    env.pop("MALLOC_ARENA_MAX", None)
     subprocess.run([tsunagu, "db", "upgrade"], env=env, check=True, capture_output=True)
     server = subprocess.Popen([tsunagu, "serve", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -183,6 +185,8 @@ def test_serve_runs_gunicorn_with_the_app_built_in_its_worker(tmp_path):
             except OSError:
                 time.sleep(0.2)
         assert wards is not None and "鶴見区" in wards  # UTF-8, not \\u escapes
+        environ = Path(f"/proc/{server.pid}/environ").read_bytes().split(b"\0")
+        assert b"MALLOC_ARENA_MAX=2" in environ  # the workers' memory, see wsgi_server
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
