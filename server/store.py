@@ -38,12 +38,14 @@ import functools
 import json
 import threading
 import weakref
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import NamedTuple
 
 from sqlalchemy import (
     BigInteger,
+    Connection,
     Engine,
     Integer,
     LargeBinary,
@@ -168,9 +170,19 @@ def _writers(engine: Engine) -> _Writers:
 class SqlStore:
     """``sync.store.Store`` on one SQLAlchemy engine (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, reads_on: Callable[[], Connection] | None = None):
+        """``reads_on`` gives a connection of ``engine`` for the reads (each one statement)
+        to run on, such as the one the request's session already holds: on PostgreSQL
+        another checkout costs three round trips (its ping, BEGIN, ROLLBACK). Writes take
+        their own transaction whatever it is."""
         self.engine = engine
+        self._reads_on = reads_on
         self._writers = _writers(engine)
+
+    def _reading(self):
+        if self._reads_on is not None:
+            return nullcontext(self._reads_on())
+        return self.engine.connect()
 
     # -- push ---------------------------------------------------------------------------
 
@@ -178,7 +190,7 @@ class SqlStore:
         results: dict[str, OpResult] = {}
         records: dict[RecordKey, StoredRecord] = {}
         dialect = self.engine.dialect.name
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             if op_ids:
                 listed = sorted(op_ids)
                 rows = conn.execute(_by_op_ids(dialect, len(listed) > 1),
@@ -410,7 +422,7 @@ class SqlStore:
         statement = _feed_statement(self.engine.dialect.name, wire,
                                     None if listed is None else scope.wards is not None,
                                     listed is not None and len(listed) > 1)
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             return conn.execute(statement, params).all()
 
     # -- conflicts and quarantine ---------------------------------------------------------
@@ -423,7 +435,7 @@ class SqlStore:
                 .where(RECORD_SITE.c.site_id.in_(sorted(scope.sites))))
             query = query.where(in_scope | (CONFLICT.c.user_id == author_id)
                                 if author_id is not None else in_scope)
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             return [Conflict(conflict_id=row.conflict_id, collection=row.collection,
                              record_id=row.record_id, field=row.field,
                              value=json.loads(row.value_json), op_id=row.op_id,
@@ -441,11 +453,11 @@ class SqlStore:
             query = query.where(in_scope | (QUARANTINE.c.user_id == author_id)
                                 if author_id is not None else in_scope)
         query = query.order_by(QUARANTINE.c.received_ms, QUARANTINE.c.op_id)
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             return [_quarantine_entry(row) for row in conn.execute(query)]
 
     def get_quarantine(self, op_id: str) -> QuarantineEntry | None:
-        with self.engine.connect() as conn:
+        with self._reading() as conn:
             row = conn.execute(select(QUARANTINE).where(QUARANTINE.c.op_id == op_id)).first()
         return None if row is None else _quarantine_entry(row)
 

@@ -22,7 +22,8 @@ STAFF = {"site_staff", "hub_staff"}
 
 
 def store() -> SqlStore:
-    return SqlStore(db.engine)
+    """The sync store, reading on the connection the request's session already holds."""
+    return SqlStore(db.engine, reads_on=db.session.connection)
 
 
 def now_ms() -> int:
