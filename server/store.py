@@ -325,7 +325,7 @@ class SqlStore:
         new_rows, changed_rows, change_rows, site_rows, moved, resited = [], [], [], [], [], []
         for write in batch.records:
             collection, record_id = key = write.key
-            sites_json = json.dumps(list(write.sites), separators=(",", ":"))
+            sites_json = _sites_json(write.sites)
             position = positions[key]
             row = (write.version, position, write.deleted, write.public, sites_json,
                    write.data_json, write.meta_json)
@@ -471,6 +471,12 @@ def rehome_site(session, site_id: int, ward_id: int) -> None:
     the new ward's phones when they next pull from the start."""
     session.execute(update(RECORD_SITE).where(RECORD_SITE.c.site_id == str(site_id))
                     .values(ward=str(ward_id)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _sites_json(sites: tuple[str, ...]) -> str:
+    # Cached: a push writes many records of a few sites.
+    return json.dumps(list(sites), separators=(",", ":"))
 
 
 _TAKE_POSITIONS = (update(COUNTER).where(COUNTER.c.id == COUNTER_ID)

@@ -41,8 +41,22 @@ _IDENTIFIER = re.compile(rf"[A-Za-z0-9_.-]{{1,{MAX_ID_LENGTH}}}")
 _SLOT = re.compile(r"[a-z0-9_-]{1,16}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIME = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
-RECORD_ID = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
+MAX_RECORD_ID_LENGTH = 200
+RECORD_ID = re.compile(rf"[A-Za-z0-9_.:-]{{1,{MAX_RECORD_ID_LENGTH}}}")
 """Record ids never contain ``/``, so a conflict id can name its record."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _derived(identity: Callable[[str], Mapping[str, Any] | None] | None,
+             record_id: str) -> tuple[tuple[str, Any], ...] | None:
+    # Cached (the length is bounded by the caller): a push reads each op's record id when
+    # it checks the op, when it checks the changes and when it makes the record.
+    if RECORD_ID.fullmatch(record_id) is None:
+        return None
+    if identity is None:
+        return ()
+    derived = identity(record_id)
+    return None if derived is None else tuple(derived.items())
 
 
 def text(max_length: int) -> Check:
@@ -244,12 +258,19 @@ class CollectionSpec:
 
     def initial_data(self, record_id: str) -> dict[str, Any] | None:
         """Data of a record before any op; ``None`` if ``record_id`` is not valid here."""
-        if RECORD_ID.fullmatch(record_id) is None:
-            return None
-        if self.identity is None:
-            return {}
-        derived = self.identity(record_id)
+        derived = self._derived(record_id)
         return None if derived is None else dict(derived)
+
+    def accepts_id(self, record_id: str) -> bool:
+        """Whether ``record_id`` is a valid id of this collection's records."""
+        return self._derived(record_id) is not None
+
+    def _derived(self, record_id: str) -> tuple[tuple[str, Any], ...] | None:
+        """The fields ``identity`` derives from ``record_id`` as items; ``None`` if the id is
+        not valid here."""
+        if not isinstance(record_id, str) or len(record_id) > MAX_RECORD_ID_LENGTH:
+            return None
+        return _derived(self.identity, record_id)
 
     def sites(self, data: Mapping[str, Any]) -> tuple[str, ...]:
         """The sites a record with ``data`` belongs to, owner first."""
@@ -265,8 +286,7 @@ class CollectionSpec:
             found = spec.problem(change)
             if found is not None:
                 return found[0], f"{name} {found[1]}"
-        derived = self.identity(record_id) if self.identity else None
-        for name, value in (derived or {}).items():
+        for name, value in self._derived(record_id) or ():
             if name in changes and changes[name] != value:
                 return Reason.INVALID_VALUE, f"{name} must be {value!r}, as in the record id"
         return None

@@ -409,7 +409,7 @@ def _envelope_problem(op: Op) -> Problem | None:
     spec = COLLECTIONS.get(op.collection)
     if spec is None:
         return Reason.UNKNOWN_COLLECTION, f"there is no collection {op.collection!r}"
-    if spec.initial_data(op.record_id) is None:
+    if not spec.accepts_id(op.record_id):
         return Reason.MALFORMED, f"{op.record_id!r} is not a valid {op.collection} record id"
     for settled in op.resolves:
         parsed = parse_conflict_id(settled)
@@ -538,7 +538,8 @@ class _Plan:
             op_id=op.op_id,
             device_id=op.device_id,
             user_id=op.user_id,
-            hlc=clock.format(),
+            # The envelope check parsed it, and a parsed clock formats back to the same text.
+            hlc=clock.format() if clamped else op.hlc,
             version=record.state["version"] + 1,
             base_version=op.base_version,
         )

@@ -114,7 +114,7 @@ def merge_counter(meta: Mapping[str, Any], stamp: Stamp, amount: int) -> Merged:
 
 
 def counter_total(meta: Mapping[str, Any]) -> int:
-    return sum(share[0] for share in meta.values())
+    return sum([share[0] for share in meta.values()])
 
 
 # --- set ---------------------------------------------------------------------------------

@@ -135,6 +135,16 @@ def test_a_new_visit_knows_its_site_from_its_id():
     assert visit.initial_data("not-a-visit-id") is None
 
 
+def test_the_data_derived_from_an_id_is_a_new_dict_each_time_and_ids_are_bounded():
+    visit, card = COLLECTIONS["visit"], COLLECTIONS["card"]
+    first = visit.initial_data("kohoku-hiroba:2025-04-08:am")
+    first["session"] = "changed by a caller"
+    assert visit.initial_data("kohoku-hiroba:2025-04-08:am")["session"] == "am"
+    assert card.accepts_id("AB12CD") and card.initial_data("AB12CD") == {}
+    assert not card.accepts_id("x" * 201) and not card.accepts_id("a/b")
+    assert not visit.accepts_id(None) and card.accepts_id("x" * 200)
+
+
 def test_a_card_belongs_to_its_issuing_and_its_target_site():
     card = COLLECTIONS["card"]
     assert card.sites({"issuing_site_id": "a", "target_site_id": "b"}) == ("a", "b")
