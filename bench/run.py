@@ -106,8 +106,8 @@ def parse_args():
     ap.add_argument("--workers", type=int, default=None,
                     help="gunicorn workers of Tsunagu (default: the server's own, "
                          "`tsunagu serve`: 1 on SQLite, 2 on PostgreSQL)")
-    ap.add_argument("--server-threads", type=int, default=4,
-                    help="gunicorn threads per worker of Tsunagu")
+    ap.add_argument("--server-threads", type=int, default=None,
+                    help="gunicorn threads per worker of Tsunagu (default: the server's own)")
     ap.add_argument("--live-source", action="store_true",
                     help="run the working tree as it is at each server start, instead of a "
                          "copy of server/, sync/ and schemas/ taken when the command starts")

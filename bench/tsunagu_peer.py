@@ -21,7 +21,7 @@ from pathlib import Path
 
 import requests
 
-from server.wsgi_server import default_workers
+from server.wsgi_server import default_threads, default_workers
 from sync.hlc import HLC
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -142,8 +142,9 @@ class TsunaguPeer:
         self.site_ids = [str(i) for i in made["site_ids"]]
         port = self.p.free_port()
         self.base = f"http://127.0.0.1:{port}"
-        argv = [str(VENV_BIN / "tsunagu"), "serve", "--host", "127.0.0.1", "--port", str(port),
-                "--threads", str(self.threads)]
+        argv = [str(VENV_BIN / "tsunagu"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+        if self.threads is not None:
+            argv += ["--threads", str(self.threads)]
         if self.workers is not None:
             argv += ["--workers", str(self.workers)]
         self.server = _measured(self.p.Server)(self.name, argv, workdir, env, self.base,
@@ -151,9 +152,8 @@ class TsunaguPeer:
         startup = self.server.start()
         self.token = self._sign_in(made["login"], password)
         self.version = (f"tsunagu {metadata.version('tsunagu')}, gunicorn "
-                        f"{metadata.version('gunicorn')} {self._worker_count()}x{self.threads} "
-                        f"gthread, "
-                        f"{self.backend}")
+                        f"{metadata.version('gunicorn')} "
+                        f"{self._worker_count()}x{self._thread_count()} gthread, {self.backend}")
         return startup
 
     def _worker_count(self) -> int:
@@ -161,6 +161,12 @@ class TsunaguPeer:
         if self.workers is not None:
             return self.workers
         return default_workers(self.backend == "sqlite")
+
+    def _thread_count(self) -> int:
+        """Threads asked for, or `tsunagu serve`'s default for the engine."""
+        if self.threads is not None:
+            return self.threads
+        return default_threads(self.backend == "sqlite")
 
     def _fresh_database(self, workdir: str) -> str:
         if self.backend == "sqlite":

@@ -32,17 +32,20 @@ def register_commands(app) -> None:
 @click.option("--workers", type=int,
               help="Worker processes, each with its own threads (default: 1 on SQLite, which "
                    "has one writer anyway; on PostgreSQL 1 for every 2 cores).")
-@click.option("--threads", default=4, show_default=True, type=int)
+@click.option("--threads", type=int,
+              help="Threads of each worker (default: 1 on SQLite, 4 on PostgreSQL).")
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
               help="Log every request to standard output.")
 @with_appcontext
-def serve(host: str, port: int, workers: int | None, threads: int, access_log: bool) -> None:
+def serve(host: str, port: int, workers: int | None, threads: int | None, access_log: bool) -> None:
     """Serve the app with gunicorn, the production WSGI server."""
-    from .wsgi_server import default_workers, run
+    from .wsgi_server import default_threads, default_workers, run
 
+    sqlite = current_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
     if workers is None:
-        workers = default_workers(current_app.config["SQLALCHEMY_DATABASE_URI"]
-                                  .startswith("sqlite"))
+        workers = default_workers(sqlite)
+    if threads is None:
+        threads = default_threads(sqlite)
     run(host, port, workers, threads, access_log)
 
 
