@@ -153,10 +153,19 @@ def _stale_if_taken(exc: Exception) -> Exception:
     return exc
 
 
-def _written_with_a_failed_group(exc: Exception | None) -> StaleBatch:
-    error = StaleBatch(f"the transaction this batch shared with others failed: {exc!r}")
-    error.__cause__ = exc
-    return error
+_GROUP_ATTEMPTS = 3
+"""How often a batch queues again after the transaction it shared with others failed."""
+
+
+class _GroupFailed(Exception):
+    """The transaction a batch shared failed for a reason outside this batch (another
+    batch's error, the commit itself): the batch queues again, and after
+    ``_GROUP_ATTEMPTS`` its caller gets ``cause``."""
+
+    def __init__(self, cause: BaseException | None):
+        super().__init__(repr(cause))
+        self.cause = cause if cause is not None else RuntimeError(
+            "the transaction was interrupted")
 
 
 _WRITERS: "weakref.WeakKeyDictionary[Engine, _Writers]" = weakref.WeakKeyDictionary()
@@ -234,25 +243,33 @@ class SqlStore:
             raise StaleBatch("a batch writes each record once")
         if batch.is_empty():
             return {}
-        pending = _Pending(batch)
-        self._writers.queue(pending)
-        with self._writers.lock:
-            if not pending.done:
-                # The queue holds this batch and every batch queued since the last group.
-                self._write_group(self._writers.take(), pending)
+        for _attempt in range(_GROUP_ATTEMPTS):
+            pending = _Pending(batch)
+            self._writers.queue(pending)
+            while not pending.done:
+                with self._writers.lock:
+                    if not pending.done:
+                        # The queue holds this batch and every batch queued since the last
+                        # group was taken.
+                        self._write_group(pending)
+            if not isinstance(pending.error, _GroupFailed):
+                break
+        if isinstance(pending.error, _GroupFailed):
+            raise pending.error.cause
         if pending.error is not None:
             raise pending.error
-        assert pending.positions is not None
         return pending.positions
 
-    def _write_group(self, group: list[_Pending], mine: _Pending) -> None:
+    def _write_group(self, mine: _Pending) -> None:
         """Write the queued batches in one transaction, each in a savepoint of its own when
         there are several: each gets its positions or the error that kept it out, and
         none is half-written. ``mine`` is the calling thread's own batch."""
-        writes = _writes(self.engine.dialect)
-        alone = len(group) == 1
+        group: list[_Pending] = []
         committed, failure = False, None
         try:
+            group = self._writers.take()
+            writes = _writes(self.engine.dialect)
+            alone = len(group) == 1
             with self.engine.begin() as conn:
                 if not alone:
                     # The first statement takes the counter's lock (on SQLite the database's
@@ -277,11 +294,11 @@ class SqlStore:
             for pending in group:
                 if not committed:
                     # Nothing of the group was written. The caller's own batch gets the
-                    # error as it is; the others were fine and are tried again.
+                    # error as it is; the others were not at fault and queue again.
                     pending.positions = None
                     pending.error = (_stale_if_taken(failure)
                                      if pending is mine and failure is not None
-                                     else _written_with_a_failed_group(failure))
+                                     else _GroupFailed(failure))
                 pending.done = True
 
     def _write_one(self, conn, writes: "_Writes", batch: WriteBatch) -> dict[RecordKey, int]:

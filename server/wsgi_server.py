@@ -11,7 +11,19 @@ def default_workers(sqlite: bool) -> int:
     against 2,500–2,700 records a second) and held 120 MiB more (bench/RESULTS.md)."""
     if sqlite:
         return 1
-    return max(1, (os.cpu_count() or 2) // 2)
+    return min(MAX_DEFAULT_WORKERS, max(1, _usable_cores() // 2))
+
+
+MAX_DEFAULT_WORKERS = 8
+"""Each worker holds up to threads + 1 database connections: 8 workers of 4 threads stay
+well inside PostgreSQL's default of 100."""
+
+
+def _usable_cores() -> int:
+    # The cores this process may run on (a container's CPU set), not the host's.
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 2
 
 
 def default_threads(sqlite: bool) -> int:

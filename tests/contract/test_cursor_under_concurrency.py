@@ -2,6 +2,7 @@
 exactly once. A control store that hands out positions the way a sequence does (before
 commit) loses changes under the same test, which shows the test can catch the bug."""
 
+import copy
 import json
 import random
 import threading
@@ -38,8 +39,20 @@ def writer_ops(n: int, per_writer: int) -> list[Op]:
             for i in range(per_writer)]
 
 
+def own_queue(store):
+    """``store`` writing as a separate process would: without the group commit that puts
+    one process's writers in order, so the database's counter lock alone must."""
+    from server.store import SqlStore, _Writers
+
+    if not isinstance(store, SqlStore):
+        return store
+    alone = copy.copy(store)
+    alone._writers = _Writers()
+    return alone
+
+
 def run_race(store, writers=WRITERS, per_writer=OPS_PER_WRITER,
-             scopes=(EVERYWHERE,) * READERS) -> tuple[list, set]:
+             scopes=(EVERYWHERE,) * READERS, grouped=True) -> tuple[list, set]:
     errors = []
     acknowledged = set()
     lock = threading.Lock()
@@ -47,8 +60,9 @@ def run_race(store, writers=WRITERS, per_writer=OPS_PER_WRITER,
     def write(n):
         try:
             ops = writer_ops(n, per_writer)
+            mine = store if grouped else own_queue(store)
             for start in range(0, per_writer, BATCH):
-                result = apply_push(store, ops[start:start + BATCH], now_ms=10_000,
+                result = apply_push(mine, ops[start:start + BATCH], now_ms=10_000,
                                     max_drift_ms=60_000, scope=EVERYWHERE, server_node="s")
                 with lock:
                     acknowledged.update(op.record_id for op, r in
@@ -86,9 +100,10 @@ def run_race(store, writers=WRITERS, per_writer=OPS_PER_WRITER,
     return seen, acknowledged
 
 
-def test_every_reader_sees_every_change_exactly_once_while_20_writers_push(store):
+@pytest.mark.parametrize("grouped", [True, False], ids=["one-process", "process-each"])
+def test_every_reader_sees_every_change_exactly_once_while_20_writers_push(store, grouped):
     scopes = (EVERYWHERE, EVEN_SITES, EVERYWHERE, EVEN_SITES, EVERYWHERE)
-    seen, acknowledged = run_race(store, scopes=scopes)
+    seen, acknowledged = run_race(store, scopes=scopes, grouped=grouped)
     assert len(acknowledged) == WRITERS * OPS_PER_WRITER
     for records, scope in zip(seen, scopes, strict=True):
         wanted = {r for r in acknowledged if scope.covers(r.split(":")[0])}
@@ -102,18 +117,9 @@ def test_positions_taken_before_commit_lose_changes_which_the_test_detects(_post
     """The negative control: the same race against positions handed out like a sequence."""
     import sqlalchemy as sa
 
-    from server.store import COUNTER, COUNTER_ID, SqlStore, _Pending
+    from server.store import COUNTER, COUNTER_ID, SqlStore
 
     class SequenceLikeStore(SqlStore):
-        def write_batch(self, batch):
-            # Every writer in a transaction of its own, as separate worker processes write:
-            # the group commit of one process would put them in order.
-            pending = _Pending(batch)
-            self._write_group([pending], pending)
-            if pending.error is not None:
-                raise pending.error
-            return pending.positions
-
         def _take_positions(self, conn, count):
             # Committed at once in its own transaction, like nextval(): the bug under test.
             with self.engine.begin() as own:
@@ -130,7 +136,8 @@ def test_positions_taken_before_commit_lose_changes_which_the_test_detects(_post
                              "sync_quarantine, sync_counter"))
         conn.execute(sa.insert(COUNTER).values(id=COUNTER_ID, position=0))
     try:
-        seen, acknowledged = run_race(SequenceLikeStore(engine), writers=10, per_writer=200)
+        seen, acknowledged = run_race(SequenceLikeStore(engine), writers=10, per_writer=200,
+                                      grouped=False)
     finally:
         engine.dispose()
     missed = [len(acknowledged - set(records)) for records in seen]

@@ -190,3 +190,17 @@ def test_serve_runs_gunicorn_with_the_app_built_in_its_worker(tmp_path):
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+@pytest.mark.parametrize(("cores", "workers"), [(1, 1), (2, 1), (6, 3), (64, 8)])
+def test_serve_runs_one_postgresql_worker_for_two_usable_cores_at_most_eight(
+        monkeypatch, cores, workers):
+    import os
+
+    from server import wsgi_server
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    assert wsgi_server.default_workers(sqlite=False) == workers
+    assert wsgi_server.default_workers(sqlite=True) == 1
+    assert (wsgi_server.default_threads(sqlite=True), wsgi_server.default_threads(sqlite=False)) \
+        == (1, 4)

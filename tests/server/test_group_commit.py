@@ -4,9 +4,10 @@ written whole or not at all, with positions that leave no gap, on both engines."
 import threading
 
 import pytest
+import sqlalchemy as sa
 
 from server.extensions import db
-from server.store import SqlStore, _Pending
+from server.store import SqlStore, _GroupFailed, _Pending
 from sync.errors import StaleBatch
 from sync.protocol import OpResult, RecordKey, Status
 from sync.store import LogEntry, RecordWrite, WriteBatch
@@ -25,20 +26,36 @@ def batch(*record_ids, expected_version=None, op_id=None):
     return WriteBatch(records=tuple(writes), log=tuple(log))
 
 
-def stored_positions():
-    store = SqlStore(db.engine)
+@pytest.fixture
+def engine(app, engine_name, tmp_path):
+    """A file on SQLite (the app's in-memory database shares one connection, which would
+    hide the locking between connections), the app's database on PostgreSQL."""
+    if engine_name != "sqlite":
+        yield db.engine
+        return
+    file_engine = sa.create_engine(f"sqlite:///{tmp_path / 'group.sqlite3'}")
+    db.metadata.create_all(file_engine)
+    yield file_engine
+    file_engine.dispose()
+
+
+def stored_positions(engine):
+    store = SqlStore(engine)
     rows = store.load_batch([], [RecordKey("visit", f"7:2026-11-0{n}:am") for n in range(1, 9)])
     return {key.record_id: record.position for key, record in rows.records.items()}
 
 
 def write_together(store, batches):
+    """Queue ``batches`` and write them as the first one's thread would: as one group."""
     group = [_Pending(b) for b in batches]
-    store._write_group(group, group[0])
+    for pending in group:
+        store._writers.queue(pending)
+    store._write_group(group[0])
     return group
 
 
-def test_a_bad_batch_keeps_out_of_the_group_and_leaves_no_gap(app):
-    store = SqlStore(db.engine)
+def test_a_bad_batch_keeps_out_of_the_group_and_leaves_no_gap(engine):
+    store = SqlStore(engine)
     store.write_batch(batch("7:2026-11-01:am"))
     group = write_together(store, [
         batch("7:2026-11-02:am", "7:2026-11-03:am"),
@@ -51,12 +68,12 @@ def test_a_bad_batch_keeps_out_of_the_group_and_leaves_no_gap(app):
     assert group[0].positions == {RecordKey("visit", "7:2026-11-02:am"): 2,
                                   RecordKey("visit", "7:2026-11-03:am"): 3}
     assert group[3].positions == {RecordKey("visit", "7:2026-11-05:am"): 4}
-    assert stored_positions() == {"7:2026-11-01:am": 1, "7:2026-11-02:am": 2,
+    assert stored_positions(engine) == {"7:2026-11-01:am": 1, "7:2026-11-02:am": 2,
                                   "7:2026-11-03:am": 3, "7:2026-11-05:am": 4}
 
 
-def test_when_the_transaction_fails_no_batch_of_the_group_is_written(app, monkeypatch):
-    store = SqlStore(db.engine)
+def test_when_the_transaction_fails_no_batch_of_the_group_is_written(engine, monkeypatch):
+    store = SqlStore(engine)
     calls = []
 
     def fail_on_the_second(conn, batch, positions):
@@ -66,15 +83,49 @@ def test_when_the_transaction_fails_no_batch_of_the_group_is_written(app, monkey
 
     monkeypatch.setattr(store, "_write_log", fail_on_the_second)
     group = [_Pending(batch("7:2026-11-01:am")), _Pending(batch("7:2026-11-02:am"))]
+    for pending in group:
+        store._writers.queue(pending)
     with pytest.raises(KeyboardInterrupt):
-        store._write_group(group, group[1])
+        store._write_group(group[1])
     assert all(p.done and p.positions is None for p in group)
-    assert all(isinstance(p.error, StaleBatch) for p in group)
-    assert stored_positions() == {}
+    assert all(isinstance(p.error, _GroupFailed) for p in group)
+    assert stored_positions(engine) == {}
 
 
-def test_concurrent_writers_all_land_once(app):
-    store = SqlStore(db.engine)
+def test_a_failed_commit_is_the_callers_error_and_the_others_queue_again(engine, monkeypatch):
+    store = SqlStore(engine)
+    taken = store._take_positions
+
+    def the_lock_fails(conn, count):
+        if count == 0:  # the statement that opens a group of several
+            raise sa.exc.OperationalError("UPDATE sync_counter", {}, Exception("disk I/O"))
+        return taken(conn, count)
+
+    monkeypatch.setattr(store, "_take_positions", the_lock_fails)
+    mine, other = write_together(store, [batch("7:2026-11-01:am"), batch("7:2026-11-02:am")])
+    assert isinstance(mine.error, sa.exc.OperationalError)
+    assert isinstance(other.error, _GroupFailed) and other.error.cause is mine.error
+    # Queued again, alone, the other batch lands: write_batch retries a failed group.
+    assert store.write_batch(other.batch) == {RecordKey("visit", "7:2026-11-02:am"): 1}
+
+
+def test_a_batch_whose_group_keeps_failing_gets_the_cause(engine, monkeypatch):
+    store = SqlStore(engine)
+    tries = []
+
+    def always_someone_elses_fault(mine):
+        tries.append(mine)
+        for pending in store._writers.take():
+            pending.error, pending.done = _GroupFailed(TimeoutError("the disk")), True
+
+    monkeypatch.setattr(store, "_write_group", always_someone_elses_fault)
+    with pytest.raises(TimeoutError, match="the disk"):
+        store.write_batch(batch("7:2026-11-01:am"))
+    assert len(tries) == 3
+
+
+def test_concurrent_writers_all_land_once(engine):
+    store = SqlStore(engine)
     results, errors = {}, []
 
     def write(n):
@@ -89,7 +140,7 @@ def test_concurrent_writers_all_land_once(app):
     for thread in threads:
         thread.join()
     assert errors == []
-    positions = stored_positions()
+    positions = stored_positions(engine)
     assert sorted(positions.values()) == list(range(1, 9))
     assert {n: results[n][RecordKey("visit", f"7:2026-11-0{n}:am")] for n in results} == {
         n: positions[f"7:2026-11-0{n}:am"] for n in range(1, 9)}
