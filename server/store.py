@@ -126,8 +126,8 @@ class _Writers:
     Group commit: a writer queues its batch, then waits for ``lock``. Whoever holds it
     writes every batch queued by then in one transaction, one after another, so a commit
     (with its fsync) and the pages the batches share are paid once for the group, not
-    once for each. Concurrent pushes get faster instead of queueing for the disk. It also
-    keeps SQLite fair: its busy handler polls with sleeps, and many writer threads of one
+    once for each (see the module docstring for what it measured). It also keeps SQLite
+    fair: its busy handler polls with sleeps, and many writer threads of one
     process could starve one past busy_timeout; other processes still wait through it.
     """
 
