@@ -327,12 +327,18 @@ class SqlStore:
         return last
 
     def _check_versions(self, conn, batch: WriteBatch) -> dict[RecordKey, tuple[int, str]]:
-        """The stored position and sites of each record the batch rewrites."""
-        if not batch.records:
+        """The stored position and sites of each record the batch rewrites.
+
+        Only records the batch read are looked up: one it found missing is inserted, and
+        the primary key refuses it if another writer created it meanwhile (``StaleBatch``
+        through ``IntegrityError``). Most pushes create records, and on PostgreSQL this
+        spares a round trip."""
+        rewritten = [w for w in batch.records if w.expected_version is not None]
+        if not rewritten:
             return {}
         stored = {RecordKey(row.collection, row.record_id): row
-                  for row in self._records_of(conn, [w.key for w in batch.records], full=False)}
-        for write in batch.records:
+                  for row in self._records_of(conn, [w.key for w in rewritten], full=False)}
+        for write in rewritten:
             version = stored[write.key].version if write.key in stored else None
             if version != write.expected_version:
                 raise StaleBatch(f"{write.key} changed since it was loaded")
