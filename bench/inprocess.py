@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """The sync API in one process, through Flask's test client: no HTTP, no gunicorn.
 
-    .venv/bin/python bench/inprocess.py [--pg URL] [--profile push|pull|empty|paged]
+    .venv/bin/python bench/inprocess.py [--pg URL] [--batch N] [--profile push|pull|empty|paged]
 
-Times the phases of the peers' workload (push 10,000 visit records in batches of 100, a
+Times the phases of the peers' workload (push 10,000 visit records in batches of 100, or
+``--batch`` — the concurrent phase of ``bench/run.py`` sends 50 —, a
 full pull, a pull paged 100 at a time, an empty incremental pull) against a fresh database
 with the bench's 200-site ward and hub staff user, and prints medians in ms. With
-``--profile`` it prints the cProfile of that phase instead. This is where the server's own
+``--profile`` it prints the cProfile of that phase instead (and saves it to the file the
+``DUMP`` environment variable names, if set). This is where the server's own
 cost per op is read; ``bench/run.py`` measures the whole stack against the peers.
 """
 
