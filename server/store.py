@@ -41,28 +41,15 @@ import weakref
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
-from typing import NamedTuple
 
 from sqlalchemy import (
-    BigInteger,
     Connection,
     Engine,
-    Integer,
-    LargeBinary,
-    String,
-    any_,
-    bindparam,
-    cast,
-    delete,
-    func,
     insert,
     select,
-    true,
     tuple_,
-    union,
     update,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from sync.errors import StaleBatch
@@ -80,34 +67,23 @@ from sync.protocol import (
 )
 from sync.store import Loaded, StoredRecord, WriteBatch
 
-from .directory.models import Site
-from .prepared import Prepared
-from .replication.models import (
-    SyncChange,
-    SyncConflict,
-    SyncCounter,
-    SyncOp,
-    SyncQuarantine,
-    SyncRecord,
-    SyncRecordSite,
+from .store_statements import (
+    CONFLICT,
+    COUNTER,
+    COUNTER_ID,
+    QUARANTINE,
+    RECORD_SITE,
+    TAKE_POSITIONS,
+    Writes,
+    by_op_ids,
+    feed_statement,
+    list_value,
+    records_by_ids,
+    site_wards,
+    writes_for,
 )
 
-RECORD = SyncRecord.__table__
-CHANGE = SyncChange.__table__
-RECORD_SITE = SyncRecordSite.__table__
-OP = SyncOp.__table__
-CONFLICT = SyncConflict.__table__
-QUARANTINE = SyncQuarantine.__table__
-COUNTER = SyncCounter.__table__
-SITE = Site.__table__
-COUNTER_ID = 1
-
-
 _DATA_MARK = ',"data":'
-_CHANGE_COLUMNS = (CHANGE.c.position, CHANGE.c.collection, CHANGE.c.record_id, CHANGE.c.version,
-                   CHANGE.c.deleted, CHANGE.c.change_json)
-
-
 class _Pending:
     """One ``write_batch`` call waiting for its group's transaction."""
 
@@ -203,8 +179,8 @@ class SqlStore:
         with self._reading() as conn:
             if op_ids:
                 listed = sorted(op_ids)
-                rows = conn.execute(_by_op_ids(dialect, len(listed) > 1),
-                                    {"listed": _list_value(dialect, listed)})
+                rows = conn.execute(by_op_ids(dialect, len(listed) > 1),
+                                    {"listed": list_value(dialect, listed)})
                 for op_id, result_json, position in rows:
                     results[op_id] = replace(OpResult.from_dict(json.loads(result_json)),
                                              position=position)
@@ -227,9 +203,9 @@ class SqlStore:
         dialect = self.engine.dialect.name
         rows = []
         for collection, ids in sorted(by_collection.items()):
-            statement = _records_by_ids(dialect, full, len(ids) > 1)
+            statement = records_by_ids(dialect, full, len(ids) > 1)
             rows += conn.execute(statement, {"collection": collection,
-                                             "listed": _list_value(dialect, ids)}).all()
+                                             "listed": list_value(dialect, ids)}).all()
         return rows
 
     def write_batch(self, batch: WriteBatch) -> Mapping[RecordKey, int]:
@@ -268,7 +244,7 @@ class SqlStore:
         committed, failure = False, None
         try:
             group = self._writers.take()
-            writes = _writes(self.engine.dialect)
+            writes = writes_for(self.engine.dialect)
             alone = len(group) == 1
             with self.engine.begin() as conn:
                 if not alone:
@@ -301,7 +277,7 @@ class SqlStore:
                                      else _GroupFailed(failure))
                 pending.done = True
 
-    def _write_one(self, conn, writes: "_Writes", batch: WriteBatch) -> dict[RecordKey, int]:
+    def _write_one(self, conn, writes: Writes, batch: WriteBatch) -> dict[RecordKey, int]:
         """Write one batch, positions taken under the counter's lock.
 
         :raise StaleBatch: a record moved, or a quarantine entry to close is not open.
@@ -319,11 +295,11 @@ class SqlStore:
         return positions
 
     def _take_positions(self, conn, count: int) -> int:
-        last = conn.execute(_TAKE_POSITIONS, {"count": count}).scalar_one_or_none()
+        last = conn.execute(TAKE_POSITIONS, {"count": count}).scalar_one_or_none()
         if last is None:
             # A database built without migrations (create_all) has no counter row yet.
             conn.execute(insert(COUNTER).values(id=COUNTER_ID, position=0))
-            last = conn.execute(_TAKE_POSITIONS, {"count": count}).scalar_one()
+            last = conn.execute(TAKE_POSITIONS, {"count": count}).scalar_one()
         return last
 
     def _check_versions(self, conn, batch: WriteBatch) -> dict[RecordKey, tuple[int, str]]:
@@ -344,7 +320,7 @@ class SqlStore:
                 raise StaleBatch(f"{write.key} changed since it was loaded")
         return {key: (row.position, row.sites_json) for key, row in stored.items()}
 
-    def _write_records(self, conn, writes: "_Writes", batch, positions, old) -> None:
+    def _write_records(self, conn, writes: Writes, batch, positions, old) -> None:
         new_rows, changed_rows, change_rows, site_rows, moved, resited = [], [], [], [], [], []
         for write in batch.records:
             collection, record_id = key = write.key
@@ -386,11 +362,11 @@ class SqlStore:
         if not numbers:
             return {}
         dialect = self.engine.dialect.name
-        rows = conn.execute(_site_wards(dialect, len(numbers) > 1),
-                            {"listed": _list_value(dialect, numbers)})
+        rows = conn.execute(site_wards(dialect, len(numbers) > 1),
+                            {"listed": list_value(dialect, numbers)})
         return {str(site): str(ward) for site, ward in rows}
 
-    def _write_conflicts(self, conn, writes: "_Writes", batch: WriteBatch) -> None:
+    def _write_conflicts(self, conn, writes: Writes, batch: WriteBatch) -> None:
         # Each write carries the record's full set of open conflicts: replace the old set.
         # A record written for the first time has none stored.
         writes.delete_conflicts.run(conn, [w.key for w in batch.records
@@ -404,7 +380,7 @@ class SqlStore:
             conn.execute(insert(CONFLICT), rows)
 
     def _write_log(self, conn, batch: WriteBatch, positions) -> None:
-        _writes(self.engine.dialect).insert_op.run(conn, [
+        writes_for(self.engine.dialect).insert_op.run(conn, [
             (entry.op_id, *(entry.record or (None, None)),
              positions[entry.record] if entry.record else None,
              canonical_json(entry.result.to_dict()))
@@ -442,10 +418,10 @@ class SqlStore:
         listed = None
         if scope.sites is not None:
             listed = sorted(scope.wards if scope.wards is not None else scope.sites)
-            params["listed"] = _list_value(self.engine.dialect.name, listed)
-        statement = _feed_statement(self.engine.dialect.name, wire,
-                                    None if listed is None else scope.wards is not None,
-                                    listed is not None and len(listed) > 1)
+            params["listed"] = list_value(self.engine.dialect.name, listed)
+        statement = feed_statement(self.engine.dialect.name, wire,
+                                   None if listed is None else scope.wards is not None,
+                                   listed is not None and len(listed) > 1)
         with self._reading() as conn:
             return conn.execute(statement, params).all()
 
@@ -502,96 +478,6 @@ def _sites_json(sites: tuple[str, ...]) -> str:
     return json.dumps(list(sites), separators=(",", ":"))
 
 
-_TAKE_POSITIONS = (update(COUNTER).where(COUNTER.c.id == COUNTER_ID)
-                   .values(position=COUNTER.c.position + bindparam("count", type_=BigInteger))
-                   .returning(COUNTER.c.position))
-
-
-@functools.cache
-def _by_op_ids(dialect: str, many: bool):
-    """The stored answers of the op ids bound as ``listed``."""
-    return (select(OP.c.op_id, OP.c.result_json, OP.c.position)
-            .where(_member_of(dialect, OP.c.op_id, many=many, key="listed")))
-
-
-@functools.cache
-def _records_by_ids(dialect: str, full: bool, many: bool):
-    """The rows of one ``collection`` whose ids are bound as ``listed``: every column, or
-    (not ``full``) those a write checks and replaces."""
-    columns = (RECORD.c if full else
-               (RECORD.c.collection, RECORD.c.record_id, RECORD.c.version, RECORD.c.position,
-                RECORD.c.sites_json))
-    return select(*columns).where(
-        RECORD.c.collection == bindparam("collection", type_=RECORD.c.collection.type),
-        _member_of(dialect, RECORD.c.record_id, many=many, key="listed"))
-
-
-@functools.cache
-def _site_wards(dialect: str, many: bool):
-    return (select(SITE.c.id, SITE.c.ward_id)
-            .where(_member_of(dialect, SITE.c.id, many=many, key="listed")))
-
-
-class _Writes(NamedTuple):
-    """The statements a push runs once per row, compiled once per dialect."""
-
-    insert_change: Prepared
-    insert_record: Prepared
-    update_record: Prepared
-    delete_change: Prepared
-    delete_sites: Prepared
-    move_sites: Prepared
-    insert_site: Prepared
-    delete_conflicts: Prepared
-    insert_op: Prepared
-
-
-_RECORD_STATE = ("version", "position", "deleted", "public", "sites_json", "data_json",
-                 "meta_json")
-_KEY = ("k_collection", "k_record_id")
-
-
-def _by_key(table):
-    return (table.c.collection == bindparam("k_collection"),
-            table.c.record_id == bindparam("k_record_id"))
-
-
-_COMPILED: dict[tuple[str, str], _Writes] = {}
-
-
-def _writes(dialect) -> _Writes:
-    """``_Writes`` for ``dialect`` (an engine's), compiled the first time it is asked for."""
-    name = (dialect.name, dialect.driver)
-    if name not in _COMPILED:
-        def prepared(statement, names):
-            return Prepared(statement, dialect, names)
-
-        def inserted(table, names):
-            return prepared(insert(table), names)
-
-        _COMPILED[name] = _Writes(
-            insert_change=inserted(CHANGE, ("position", "collection", "record_id", "version",
-                                            "deleted", "change_json")),
-            insert_record=inserted(RECORD, ("collection", "record_id", *_RECORD_STATE)),
-            update_record=prepared(
-                update(RECORD).where(*_by_key(RECORD))
-                .values({name: bindparam(name) for name in _RECORD_STATE}),
-                (*_RECORD_STATE, *_KEY)),
-            delete_change=prepared(delete(CHANGE).where(CHANGE.c.position == bindparam("p")),
-                                   ("p",)),
-            delete_sites=prepared(delete(RECORD_SITE).where(*_by_key(RECORD_SITE)), _KEY),
-            move_sites=prepared(
-                update(RECORD_SITE).where(*_by_key(RECORD_SITE))
-                .values(position=bindparam("position")), ("position", *_KEY)),
-            insert_site=inserted(RECORD_SITE, ("collection", "record_id", "site_id", "position",
-                                               "ward")),
-            delete_conflicts=prepared(delete(CONFLICT).where(*_by_key(CONFLICT)), _KEY),
-            insert_op=inserted(OP, ("op_id", "collection", "record_id", "position",
-                                    "result_json")),
-        )
-    return _COMPILED[name]
-
-
 def _quarantine_row(entry: QuarantineEntry) -> dict:
     return {"op_id": entry.op_id, "payload_json": canonical_json(entry.payload),
             "reason": entry.reason.value, "message": entry.message, "user_id": entry.user_id,
@@ -610,70 +496,3 @@ def _quarantine_entry(row) -> QuarantineEntry:
         note=row.note, resubmitted_op_id=row.resubmitted_op_id)
 
 
-def _member_of(dialect: str, column, *, many: bool, key: str | None = None, value=None):
-    """``column IN`` a list bound as one parameter, however long: SQLAlchemy would
-    otherwise build (and PostgreSQL plan) one parameter per value. The parameter is named
-    ``key`` (given at execution) or anonymous with ``value``, in the form ``_list_value``
-    gives. One value is an equality, which lets an index range give rows in order (a
-    ward's positions)."""
-    if not many:
-        return column == bindparam(key, value, type_=column.type)
-    if dialect == "postgresql":
-        return column == any_(bindparam(key, value, type_=postgresql.ARRAY(column.type)))
-    each = func.json_each(bindparam(key, value, type_=String))
-    return column.in_(select(each.table_valued("value").c.value))
-
-
-def _list_value(dialect: str, values: list):
-    """A list as ``_member_of`` binds it: the value itself when there is one, else an
-    array (PostgreSQL) or its JSON text (SQLite's ``json_each``)."""
-    if len(values) == 1:
-        return values[0]
-    return list(values) if dialect == "postgresql" else json.dumps(list(values))
-
-
-@functools.cache
-def _feed_statement(dialect: str, wire: bool, by_ward: bool | None, many: bool):
-    """The pull's one statement, built once for each shape and run with the parameters
-    ``cursor``, ``limit`` and ``listed`` (the scope's wards or sites): building it costs
-    more than running it.
-
-    ``by_ward`` is None for a scope of every site. Otherwise the statement asks for the
-    changes after ``cursor`` whose positions are among the first of two indexes, each read
-    only as deep as the page: ``limit`` rows of the public one, ``2 * limit`` of the
-    sites' (or wards') one, where a record may be listed under two of the scope's sites. A
-    visible position among the first ``limit`` has fewer than ``limit`` visible ones
-    before it, so its own index reaches it. Wanted by ward, hub staff read one index range
-    instead of merging hundreds of sites."""
-    if wire:
-        # As bytes: the UTF-8 the database holds goes out as it is, never decoded.
-        data = (func.convert_to(CHANGE.c.change_json, "UTF8", type_=LargeBinary)
-                if dialect == "postgresql" else cast(CHANGE.c.change_json, LargeBinary))
-        columns = (CHANGE.c.position, data)
-    else:
-        columns = _CHANGE_COLUMNS
-    cursor, limit = bindparam("cursor", type_=BigInteger), bindparam("limit", type_=Integer)
-    statement = select(*columns).where(CHANGE.c.position > cursor)
-    if by_ward is not None:
-        column = RECORD_SITE.c.ward if by_ward else RECORD_SITE.c.site_id
-        listed = _member_of(dialect, column, many=many, key="listed")
-        by_site = (select(RECORD_SITE.c.position)
-                   .where(listed, RECORD_SITE.c.position > cursor)
-                   .order_by(RECORD_SITE.c.position).limit(limit * 2).subquery())
-        public = (select(RECORD.c.position)
-                  .where(RECORD.c.public.is_(True), RECORD.c.position > cursor)
-                  .order_by(RECORD.c.position).limit(limit).subquery())
-        wanted = union(select(by_site.c.position), select(public.c.position))
-        if dialect == "postgresql":
-            # Asked for a large page while its statistics lagged behind a burst of writes,
-            # PostgreSQL planned the IN form below as a hash join over the whole feed (4 ms
-            # for an empty pull of 10,000). Looked up one wanted position at a time (the
-            # LIMIT keeps the lateral subquery from being merged into a join), the feed is
-            # read only where the page is.
-            wanted = wanted.subquery("wanted")
-            found = (select(*columns).where(CHANGE.c.position == wanted.c.position)
-                     .limit(1).lateral("found"))
-            return (select(*found.c).select_from(wanted.join(found, true()))
-                    .order_by(wanted.c.position).limit(limit))
-        statement = statement.where(CHANGE.c.position.in_(wanted))
-    return statement.order_by(CHANGE.c.position).limit(limit)
