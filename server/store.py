@@ -84,6 +84,8 @@ from .store_statements import (
 )
 
 _DATA_MARK = ',"data":'
+
+
 class _Pending:
     """One ``write_batch`` call waiting for its group's transaction."""
 
@@ -245,24 +247,23 @@ class SqlStore:
         try:
             group = self._writers.take()
             writes = writes_for(self.engine.dialect)
-            alone = len(group) == 1
             with self.engine.begin() as conn:
-                if not alone:
-                    # The first statement takes the counter's lock (on SQLite the database's
-                    # write lock) and opens the transaction the savepoints nest in.
+                if len(group) == 1:
+                    group[0].positions = self._write_one(conn, writes, group[0].batch)
+                else:
+                    # The first statement takes the counter's lock (on SQLite the
+                    # database's write lock) and opens the transaction the savepoints
+                    # nest in.
                     self._take_positions(conn, 0)
-                for pending in group:
-                    if alone:
-                        pending.positions = self._write_one(conn, writes, pending.batch)
-                        continue
-                    savepoint = conn.begin_nested()
-                    try:
-                        pending.positions = self._write_one(conn, writes, pending.batch)
-                    except Exception as exc:
-                        savepoint.rollback()
-                        pending.error = _stale_if_taken(exc)
-                    else:
-                        savepoint.commit()
+                    for pending in group:
+                        savepoint = conn.begin_nested()
+                        try:
+                            pending.positions = self._write_one(conn, writes, pending.batch)
+                        except Exception as exc:
+                            savepoint.rollback()
+                            pending.error = _stale_if_taken(exc)
+                        else:
+                            savepoint.commit()
             committed = True
         except Exception as exc:
             failure = exc
@@ -494,5 +495,3 @@ def _quarantine_entry(row) -> QuarantineEntry:
         site_id=row.site_id, received_ms=row.received_ms,
         state=QuarantineState(row.state), closed_by=row.closed_by, closed_ms=row.closed_ms,
         note=row.note, resubmitted_op_id=row.resubmitted_op_id)
-
-

@@ -64,7 +64,7 @@ TAKE_POSITIONS = (update(COUNTER).where(COUNTER.c.id == COUNTER_ID)
 def by_op_ids(dialect: str, many: bool):
     """The stored answers of the op ids bound as ``listed``."""
     return (select(OP.c.op_id, OP.c.result_json, OP.c.position)
-            .where(member_of(dialect, OP.c.op_id, many=many, key="listed")))
+            .where(member_of(dialect, OP.c.op_id, many=many)))
 
 
 @functools.cache
@@ -76,13 +76,13 @@ def records_by_ids(dialect: str, full: bool, many: bool):
                 RECORD.c.sites_json))
     return select(*columns).where(
         RECORD.c.collection == bindparam("collection", type_=RECORD.c.collection.type),
-        member_of(dialect, RECORD.c.record_id, many=many, key="listed"))
+        member_of(dialect, RECORD.c.record_id, many=many))
 
 
 @functools.cache
 def site_wards(dialect: str, many: bool):
     return (select(SITE.c.id, SITE.c.ward_id)
-            .where(member_of(dialect, SITE.c.id, many=many, key="listed")))
+            .where(member_of(dialect, SITE.c.id, many=many)))
 
 
 class Writes(NamedTuple):
@@ -145,17 +145,16 @@ def writes_for(dialect) -> Writes:
     return _COMPILED[name]
 
 
-def member_of(dialect: str, column, *, many: bool, key: str | None = None, value=None):
-    """``column IN`` a list bound as one parameter, however long: SQLAlchemy would
-    otherwise build (and PostgreSQL plan) one parameter per value. The parameter is named
-    ``key`` (given at execution) or anonymous with ``value``, in the form ``list_value``
-    gives. One value is an equality, which lets an index range give rows in order (a
-    ward's positions)."""
+def member_of(dialect: str, column, *, many: bool):
+    """``column IN`` the list bound as the parameter ``listed``, however long: SQLAlchemy
+    would otherwise build (and PostgreSQL plan) one parameter per value. The value is
+    bound in the form ``list_value`` gives. One value is an equality, which lets an index
+    range give rows in order (a ward's positions)."""
     if not many:
-        return column == bindparam(key, value, type_=column.type)
+        return column == bindparam("listed", type_=column.type)
     if dialect == "postgresql":
-        return column == any_(bindparam(key, value, type_=postgresql.ARRAY(column.type)))
-    each = func.json_each(bindparam(key, value, type_=String))
+        return column == any_(bindparam("listed", type_=postgresql.ARRAY(column.type)))
+    each = func.json_each(bindparam("listed", type_=String))
     return column.in_(select(each.table_valued("value").c.value))
 
 
@@ -191,7 +190,7 @@ def feed_statement(dialect: str, wire: bool, by_ward: bool | None, many: bool):
     statement = select(*columns).where(CHANGE.c.position > cursor)
     if by_ward is not None:
         column = RECORD_SITE.c.ward if by_ward else RECORD_SITE.c.site_id
-        listed = member_of(dialect, column, many=many, key="listed")
+        listed = member_of(dialect, column, many=many)
         by_site = (select(RECORD_SITE.c.position)
                    .where(listed, RECORD_SITE.c.position > cursor)
                    .order_by(RECORD_SITE.c.position).limit(limit * 2).subquery())
