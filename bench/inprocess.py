@@ -118,6 +118,7 @@ def main() -> None:
 
         profiler = cProfile.Profile() if args.profile == "push" else None
         push_ms = []
+        cpu_s = time.process_time()
         for body in batches:
             t0 = time.perf_counter()
             if profiler:
@@ -126,6 +127,7 @@ def main() -> None:
             if profiler:
                 profiler.disable()
             push_ms.append((time.perf_counter() - t0) * 1000)
+        cpu_s = time.process_time() - cpu_s
         last = pull(0, 10_000)["cursor"]
         phases = {"empty": lambda: pull(last, 100), "pull": lambda: pull(0, 10_000),
                   "paged": paged}
@@ -138,7 +140,9 @@ def main() -> None:
             pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(45)
             return
         print(f"push of {args.batch}: median {statistics.median(push_ms):.1f} ms "
-              f"({args.batch / statistics.median(push_ms) * 1000:,.0f} rec/s)")
+              f"({args.batch / statistics.median(push_ms) * 1000:,.0f} rec/s); all {N:,} in "
+              f"{sum(push_ms) / 1000:.2f} s ({N / sum(push_ms) * 1000:,.0f} rec/s), "
+              f"process CPU {cpu_s:.2f} s")
         for name, repeat in (("full pull", 5), ("paged pull", 3), ("empty", 50)):
             ms = statistics.median(timed(phases[{"full pull": "pull", "paged pull": "paged",
                                                  "empty": "empty"}[name]], repeat))

@@ -62,11 +62,12 @@ from sync.protocol import (
     Reason,
     RecordKey,
     Scope,
-    canonical_json,
     change_json,
 )
+from sync.protocol import canonical_json as reference_json
 from sync.store import Loaded, StoredRecord, WriteBatch
 
+from .json_text import canonical_json
 from .store_statements import (
     CONFLICT,
     COUNTER,
@@ -166,6 +167,8 @@ class SqlStore:
         self.engine = engine
         self._reads_on = reads_on
         self._writers = _writers(engine)
+
+    canonical_json = staticmethod(canonical_json)
 
     def _reading(self):
         if self._reads_on is not None:
@@ -480,7 +483,9 @@ def _sites_json(sites: tuple[str, ...]) -> str:
 
 
 def _quarantine_row(entry: QuarantineEntry) -> dict:
-    return {"op_id": entry.op_id, "payload_json": canonical_json(entry.payload),
+    # Whatever the phone sent, kept as the reference encoder writes it (orjson would write
+    # a NaN that arrived as null).
+    return {"op_id": entry.op_id, "payload_json": reference_json(entry.payload),
             "reason": entry.reason.value, "message": entry.message, "user_id": entry.user_id,
             "device_id": entry.device_id, "site_id": entry.site_id,
             "received_ms": entry.received_ms, "state": entry.state.value,

@@ -45,7 +45,6 @@ from .protocol import (
     Scope,
     Status,
     WirePage,
-    canonical_json,
     parse_conflict_id,
 )
 from .store import (
@@ -610,7 +609,7 @@ class _Plan:
     def rejection(self) -> OpResult | None:
         return next((a.result for a in self._answers if a.result.status is Status.REJECTED), None)
 
-    def batch(self) -> WriteBatch:
+    def batch(self, encode: Callable[[Any], str]) -> WriteBatch:
         writes = tuple(
             RecordWrite(
                 key=key,
@@ -619,8 +618,8 @@ class _Plan:
                 deleted=record.state["deleted"],
                 public=record.spec.public,
                 sites=record.spec.sites(record.state["data"]),
-                data_json=canonical_json(record.state["data"]),
-                meta_json=canonical_json(record.state["meta"]),
+                data_json=encode(record.state["data"]),
+                meta_json=encode(record.state["meta"]),
                 conflicts=tuple(open_conflicts(record.spec, key, record.state)),
             )
             for key, record in self._records.items()
@@ -658,7 +657,7 @@ def _commit(
         planned = plan(store.load_batch(op_ids, keys))
         if check is not None:
             check(planned)
-        batch = planned.batch()
+        batch = planned.batch(store.canonical_json)
         if batch.is_empty():
             return planned.finish({})
         try:

@@ -1,6 +1,5 @@
 """Named sync operations: the engine called with the caller's scope, clock and store."""
 
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -15,6 +14,7 @@ from ..accounts.models import User
 from ..cards.models import CardToken
 from ..directory.models import Site
 from ..extensions import db
+from ..json_text import compact_json
 from ..store import SqlStore
 
 RESTORERS = {"hub_staff", "admin"}
@@ -74,10 +74,10 @@ def push(user: User, ops: list, protocol: int):
                              max_batch=current_app.config["SYNC_MAX_BATCH"], **_clock())
 
 
-def push_json(result: PushResult) -> str:
+def push_json(result: PushResult) -> bytes:
     """The push response (``PushResponseSchema``): ``PushResult.to_dict`` already has the
     schema's shape, and encoding it directly spares a marshmallow dump of every answer."""
-    return json.dumps(result.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    return compact_json(result.to_dict())
 
 
 def _minted_sites(ops: list) -> dict[str, str]:
