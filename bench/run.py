@@ -105,7 +105,7 @@ def parse_args():
                     help="the base of the peers' own ratio table (default kinto)")
     ap.add_argument("--workers", type=int, default=None,
                     help="gunicorn workers of Tsunagu (default: the server's own, "
-                         "`tsunagu serve`: 1 on SQLite, 2 on PostgreSQL)")
+                         "`tsunagu serve`: 1 on SQLite; on PostgreSQL 1 for every 2 cores)")
     ap.add_argument("--server-threads", type=int, default=None,
                     help="gunicorn threads per worker of Tsunagu (default: the server's own)")
     ap.add_argument("--live-source", action="store_true",
@@ -137,7 +137,8 @@ def use_snapshot(dest: Path) -> None:
     os.environ["TSUNAGU_BENCH_SOURCE"] = str(dest)
     os.environ["PYTHONPATH"] = os.pathsep.join(
         [str(dest)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
-    print(f"measuring a copy of the server's source ({source_fingerprint(dest)}) in {dest}",
+    print(f"measuring a copy of the server's source ({source_fingerprint(dest)}) in "
+          f"{dest.parent.name}/{dest.name} of the peers' runs",
           file=sys.stderr, flush=True)
 
 
@@ -311,10 +312,19 @@ def _sanity(ok, name) -> list:
     return out
 
 
+def _without_machine_path(value) -> str:
+    """An argument as the results keep it: a path inside or beside the repository relative
+    to it, so that no results file names the machine it ran on."""
+    if isinstance(value, Path) or (isinstance(value, str) and os.path.isabs(value)):
+        return os.path.relpath(os.path.abspath(value), REPO)
+    return str(value)
+
+
 def write_results(text, results, args, started) -> str:
     out = args.out or str(RESULTS_DIR / (time.strftime("%Y%m%d-%H%M%S") + ".json"))
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    meta = {"args": {k: str(v) for k, v in vars(args).items()}, "started": started,
+    meta = {"args": {k: _without_machine_path(v) for k, v in vars(args).items()},
+            "started": started,
             "elapsed_s": time.time() - started,
             "host": {"nproc": os.cpu_count(), "loadavg_end": os.getloadavg()},
             "python": sys.version.split()[0]}
@@ -342,8 +352,8 @@ def main() -> None:
                       diagnostic_lines(results, names)])
     print(text)
     out = write_results(text, results, args, started)
-    print(f"\nJSON: {out}   total {time.time() - started:.0f}s; load average at end: "
-          f"{os.getloadavg()}", file=sys.stderr)
+    print(f"\nJSON: {_without_machine_path(out)}   total {time.time() - started:.0f}s; "
+          f"load average at end: {os.getloadavg()}", file=sys.stderr)
 
 
 if __name__ == "__main__":
