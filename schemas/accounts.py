@@ -1,10 +1,22 @@
 """Sign-in, pairing, devices and people."""
 
+from datetime import UTC
+
 from marshmallow import RAISE, Schema, fields, validate
 
 from sync.vocabulary import ROLES
 
 PASSWORD = validate.Length(min=10, max=200)
+
+
+class UtcDateTime(fields.DateTime):
+    """A moment in ISO 8601 with its offset, ``2026-12-05T11:00:00+00:00``: the database
+    holds naive UTC, which a client would otherwise read as its own local time."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None:
+            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class RequestSchema(Schema):
@@ -52,7 +64,7 @@ class UserCreateSchema(RequestSchema):
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=80))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     ward_code = fields.String(load_default=None, allow_none=True)
-    site_ids = fields.List(fields.Integer(), load_default=list)
+    site_ids = fields.List(fields.Integer(strict=True), load_default=list)
     password = fields.String(required=True, validate=PASSWORD, load_only=True)
 
 
@@ -62,10 +74,10 @@ class DeviceSchema(Schema):
     user_id = fields.Integer()
     user_display_name = fields.String(attribute="user.display_name")
     user_role = fields.String(attribute="user.role")
-    created_at = fields.DateTime()
-    expires_at = fields.DateTime()
-    last_seen_at = fields.DateTime(allow_none=True)
-    revoked_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    expires_at = UtcDateTime()
+    last_seen_at = UtcDateTime(allow_none=True)
+    revoked_at = UtcDateTime(allow_none=True)
 
 
 class SessionSchema(Schema):
@@ -77,7 +89,7 @@ class SessionSchema(Schema):
 
 
 class PairingRequestSchema(RequestSchema):
-    user_id = fields.Integer(required=True)
+    user_id = fields.Integer(required=True, strict=True)
 
 
 class PairingSchema(Schema):
@@ -87,4 +99,4 @@ class PairingSchema(Schema):
     code = fields.String(metadata={"description": "one-time code; shown once"})
     pair_url = fields.String()
     qr_svg = fields.String(metadata={"description": "SVG image of a QR code of pair_url"})
-    expires_at = fields.DateTime()
+    expires_at = UtcDateTime()

@@ -4,16 +4,26 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from sync.vocabulary import FEATURE_TAGS
 
+from .fields import StrictBoolean
+
 MAX_MINT = 50
+# A site id is an INTEGER column, 32 bits on PostgreSQL: a larger number is no site, and
+# the database would refuse it as a parameter instead of finding nothing.
+MAX_SITE_ID = 2**31 - 1
 
 
 class MintRequestSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    site_id = fields.Integer(required=True, metadata={"description": "the issuing site"})
-    count = fields.Integer(load_default=10, validate=validate.Range(min=1, max=MAX_MINT))
-    printed = fields.Boolean(load_default=False, metadata={
+    site_id = fields.Integer(required=True, strict=True,
+                             validate=validate.Range(min=1, max=MAX_SITE_ID),
+                             metadata={"description": "the issuing site"})
+    count = fields.Integer(load_default=10, strict=True,
+                           validate=validate.Range(min=1, max=MAX_MINT),
+                           metadata={"description": "a site's tokens out unused are "
+                                     "capped (500 unless configured): past it, 409"})
+    printed = StrictBoolean(load_default=False, metadata={
         "description": "for a printed sheet of paper cards (hub staff)"})
 
 

@@ -1,10 +1,13 @@
 """The directory on the wire: wards, areas, sites, programmes, events, contact people."""
 
+from datetime import date, timedelta
+
 from marshmallow import (
     RAISE,
     Schema,
     ValidationError,
     fields,
+    post_load,
     validate,
     validates_schema,
 )
@@ -18,7 +21,33 @@ from sync.vocabulary import (
     WEEKDAY_CODES,
 )
 
+from .fields import StrictBoolean
+
 MONTHS = validate.Range(min=-9, max=18 * 12)  # -9: from pregnancy
+# Row ids are INTEGER columns: 32 bits on PostgreSQL, which refuses a larger parameter.
+ROW_ID = validate.Range(min=1, max=2**31 - 1)
+
+# The calendar the directory knows: programme dates and event ranges fall within it.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+# An events query covers at most this many days after its first; by default four weeks.
+MAX_EVENT_DAYS = 366
+DEFAULT_EVENT_DAYS = 27
+MAX_CANCELLED_DATES = 500
+
+
+def _in_calendar(value: date) -> None:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValidationError(f"must be between {FIRST_DAY} and {LAST_DAY}")
+
+
+class StoredDate(fields.Date):
+    """A date, dumped from a ``date`` or from its ISO text (as a JSON column keeps it)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, str):
+            value = date.fromisoformat(value)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class WardSchema(Schema):
@@ -69,7 +98,7 @@ class SiteSchema(Schema):
     opens_at = fields.Time(allow_none=True, format="%H:%M")
     closes_at = fields.Time(allow_none=True, format="%H:%M")
     schedule_note = fields.String()
-    temp_childcare = fields.Boolean(allow_none=True)
+    temp_childcare = StrictBoolean(allow_none=True)
     tags = fields.List(fields.String(), attribute="tag_codes")
     note = fields.String()
 
@@ -84,7 +113,7 @@ class SitePatchSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    area_id = fields.Integer(allow_none=True)
+    area_id = fields.Integer(allow_none=True, strict=True, validate=ROW_ID)
     tags = fields.List(fields.String(validate=validate.OneOf(FEATURE_TAGS)))
     schedule_note = fields.String(validate=validate.Length(max=2000))
     note = fields.String(validate=validate.Length(max=2000))
@@ -103,24 +132,43 @@ class DirectoryQuerySchema(Schema):
         unknown = RAISE
 
     kind = fields.String(validate=validate.OneOf(SITE_KINDS))
-    area = fields.Integer(metadata={"description": "area id"})
+    area = fields.Integer(validate=ROW_ID, metadata={"description": "area id"})
     tag = fields.String(validate=validate.OneOf(FEATURE_TAGS))
     day = fields.String(validate=validate.OneOf(WEEKDAY_CODES),
                         metadata={"description": "open on this weekday: mon … sun"})
-    site_id = fields.Integer()
+    site_id = fields.Integer(validate=ROW_ID)
 
 
 class EventQuerySchema(DirectoryQuerySchema):
-    start = fields.Date(data_key="from", metadata={"description": "first day (default today)"})
-    end = fields.Date(data_key="to", metadata={"description": "last day (default +27 days)"})
+    """The filters plus a date range, loaded with both ends filled in (``start``, ``end``).
 
-    @validates_schema
+    ``today`` is the default ``from``; without it, ``from`` is required.
+    """
+
+    start = fields.Date(data_key="from", validate=_in_calendar, metadata={
+        "description": f"first day (default today), from {FIRST_DAY} to {LAST_DAY}"})
+    end = fields.Date(data_key="to", validate=_in_calendar, metadata={
+        "description": f"last day (default from + {DEFAULT_EVENT_DAYS} days; "
+                       f"at most from + {MAX_EVENT_DAYS} days), up to {LAST_DAY}"})
+
+    def __init__(self, *, today: date | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.today = today
+
+    @post_load
     def _range(self, data, **_kwargs):
-        if "start" in data and "end" in data:
-            if data["end"] < data["start"]:
-                raise ValidationError("must not be before from", "to")
-            if (data["end"] - data["start"]).days > 366:
-                raise ValidationError("at most 366 days after from", "to")
+        start = data.get("start", self.today)
+        if start is None:
+            raise ValidationError("required", "from")
+        if "end" not in data:
+            data["end"] = min(start + timedelta(days=DEFAULT_EVENT_DAYS), LAST_DAY)
+        given = "from" if "start" in data else "from (today when not given)"
+        if data["end"] < start:
+            raise ValidationError(f"must not be before {given}", "to")
+        if (data["end"] - start).days > MAX_EVENT_DAYS:
+            raise ValidationError(f"at most {MAX_EVENT_DAYS} days after {given}", "to")
+        data["start"] = start
+        return data
 
 
 class ProgrammeSchema(Schema):
@@ -133,28 +181,43 @@ class ProgrammeSchema(Schema):
     site_id = fields.Integer(dump_only=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     theme = fields.String(required=True, validate=validate.OneOf(PROGRAMME_THEMES))
-    starts_on = fields.Date(required=True, metadata={"description": "first (or only) date"})
+    starts_on = fields.Date(required=True, metadata={
+        "description": f"first (or only) date; from {FIRST_DAY} to {LAST_DAY} with an rrule"})
     rrule = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=300),
-                          metadata={"description": "iCalendar RRULE, e.g. FREQ=WEEKLY;BYDAY=MO"})
-    cancelled_dates = fields.List(fields.Date(), load_default=list)
+                          metadata={"description": "one iCalendar RRULE, at most DAILY, e.g. "
+                                                   "FREQ=WEEKLY;BYDAY=MO"})
+    cancelled_dates = fields.List(StoredDate(), load_default=list,
+                                  validate=validate.Length(max=MAX_CANCELLED_DATES))
     starts_at = fields.Time(allow_none=True, load_default=None, format="%H:%M")
     ends_at = fields.Time(allow_none=True, load_default=None, format="%H:%M")
-    target_age_min_months = fields.Integer(allow_none=True, load_default=None, validate=MONTHS)
-    target_age_max_months = fields.Integer(allow_none=True, load_default=None, validate=MONTHS)
-    capacity = fields.Integer(allow_none=True, load_default=None,
+    target_age_min_months = fields.Integer(allow_none=True, strict=True, load_default=None,
+                                           validate=MONTHS)
+    target_age_max_months = fields.Integer(allow_none=True, strict=True, load_default=None,
+                                           validate=MONTHS)
+    capacity = fields.Integer(allow_none=True, strict=True, load_default=None,
                               validate=validate.Range(min=1, max=10000))
-    booking_required = fields.Boolean(load_default=False)
+    booking_required = StrictBoolean(load_default=False)
     what_to_bring = fields.String(load_default="", validate=validate.Length(max=500))
     description = fields.String(load_default="", validate=validate.Length(max=2000))
 
     @validates_schema
-    def _times(self, data, **_kwargs):
-        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
-            raise ValidationError("must be after starts_at", "ends_at")
-        low, high = data.get("target_age_min_months"), data.get("target_age_max_months")
-        if low is not None and high is not None and high < low:
-            raise ValidationError("must not be below target_age_min_months",
-                                  "target_age_max_months")
+    def _consistent(self, data, **_kwargs):
+        check_programme(data)
+
+
+def check_programme(data: dict) -> None:
+    """Check the fields of a programme against each other (any of them may be missing).
+
+    The server calls this again on a stored programme with a patch applied.
+
+    :raise ValidationError: naming the field at fault.
+    """
+    if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+        raise ValidationError({"ends_at": ["must be after starts_at"]})
+    low, high = data.get("target_age_min_months"), data.get("target_age_max_months")
+    if low is not None and high is not None and high < low:
+        raise ValidationError(
+            {"target_age_max_months": ["must not be below target_age_min_months"]})
 
 
 class ProgrammePatchSchema(ProgrammeSchema):
@@ -179,7 +242,7 @@ class EventSchema(Schema):
     site_id = fields.Integer()
     site_name = fields.String()
     site_kind = fields.String()
-    booking_required = fields.Boolean()
+    booking_required = StrictBoolean()
     capacity = fields.Integer(allow_none=True)
     what_to_bring = fields.String()
 

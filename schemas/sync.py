@@ -6,7 +6,7 @@ engine, so that one bad op is quarantined with its reason instead of failing the
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from sync.engine import Resolution
+from sync.engine import Resolution, own_op_id
 from sync.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_PULL_LIMIT,
@@ -21,10 +21,17 @@ class PushRequestSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    protocol = fields.Integer(required=True, metadata={"example": PROTOCOL_VERSION})
-    ops = fields.List(fields.Dict(), required=True, metadata={
+    protocol = fields.Integer(required=True, metadata={
+        "example": PROTOCOL_VERSION, "enum": [PROTOCOL_VERSION],
+        "description": "the protocol this server speaks; another answers 400 "
+                       "unsupported_protocol"})
+    # Raw, not Dict: an op that is not an object is quarantined on its own by the engine,
+    # and the rest of the batch applies.
+    ops = fields.List(fields.Raw(allow_none=True), required=True, metadata={
         "description": "ops: {op_id, device_id, collection, record_id, hlc, base_version, "
-                       "changes, delete?, restore?, resolves?}; user_id is set by the server"})
+                       "changes, delete?, restore?, resolves?}; user_id is set by the server. "
+                       "An op that is not valid is answered 'rejected' and quarantined; "
+                       "the others apply."})
 
 
 class OpResultSchema(Schema):
@@ -103,7 +110,11 @@ class QuarantineQuerySchema(Schema):
 
 
 class QuarantineEntrySchema(Schema):
-    op_id = fields.String()
+    id = fields.String(attribute="op_id", metadata={
+        "description": "the entry's id: the author who pushed the op, ':', and the op's id "
+                       "(op ids are each author's own); used in the resubmit and dismiss URLs"})
+    op_id = fields.Function(lambda entry: own_op_id(entry.op_id), metadata={
+        "type": "string", "description": "the op's id as its phone sent it"})
     payload = fields.Raw()
     reason = fields.String(metadata={"enum": [r.value for r in Reason]})
     message = fields.String()

@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import config
+from . import config, request_limits
 from .extensions import db, limiter
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
@@ -19,11 +19,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config and "INSTANCE_PATH" in test_config:
         instance_path = test_config["INSTANCE_PATH"]
     app = Flask(__name__, instance_path=instance_path, static_folder=None)
+    request_limits.init_app(app)
     app.config.from_mapping(config.DEFAULTS)
     app.config.from_mapping(config.from_environment())
     if test_config:
         app.config.from_mapping(test_config)
     _fill_instance_defaults(app)
+    _trust_proxies(app)
     # Japanese text goes out as UTF-8, not as \u escapes (a third of the bytes).
     app.json.ensure_ascii = False
     app.json.sort_keys = False
@@ -71,7 +73,7 @@ def _fill_instance_defaults(app: Flask) -> None:
         "SECRET_KEY"
     )
     if needs_instance:
-        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        config.make_instance_folder(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = config.default_database_url(app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = config.normalise_database_url(
@@ -83,8 +85,21 @@ def _fill_instance_defaults(app: Flask) -> None:
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options.pop("pool_pre_ping", None)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+        config.create_private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, take the client's address, scheme and
+    host from the X-Forwarded-* headers they add (the rate limits key on that address, and
+    URLs are built on that host); with none, those headers are a client's own claim and are
+    ignored."""
+    trusted = app.config["TRUSTED_PROXIES"]
+    if trusted > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted)
 
 
 @event.listens_for(Engine, "connect")

@@ -7,6 +7,8 @@ import os
 import secrets
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 ENV_SETTINGS = {
     # name in the environment: (config key, parser)
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
@@ -22,6 +24,8 @@ ENV_SETTINGS = {
     "TSUNAGU_SYNC_NODE_ID": ("SYNC_NODE_ID", str),
     "TSUNAGU_SCHEDULER": ("SCHEDULER_ENABLED", lambda v: v.lower() in {"1", "true", "yes", "on"}),
     "TSUNAGU_PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
+    "TSUNAGU_TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
+    "TSUNAGU_CARD_TOKENS_OUTSTANDING_MAX": ("CARD_TOKENS_OUTSTANDING_MAX", int),
     "TSUNAGU_CARD_POOL_SIZE": ("CARD_POOL_SIZE", int),
     "TSUNAGU_CARD_EXPIRE_DAYS": ("CARD_EXPIRE_DAYS", int),
     "TSUNAGU_CARD_GRACE_DAYS": ("CARD_GRACE_DAYS", int),
@@ -43,8 +47,13 @@ DEFAULTS = {
     "SYNC_MAX_DRIFT_MS": 5 * 60 * 1000,
     "SYNC_MAX_BATCH": 500,
     "SYNC_NODE_ID": "server",
-    # Cards: the address parents' QR codes point at ("" = the address the request came to).
+    # The address card and pairing QR codes point at ("" = the address the request came
+    # to, as the trusted proxies name it).
     "PUBLIC_BASE_URL": "",
+    # Reverse proxies in front of the server whose X-Forwarded-For, -Proto and -Host are
+    # believed. 0: none, and a client's own X-Forwarded-For is ignored.
+    "TRUSTED_PROXIES": 0,
+    "CARD_TOKENS_OUTSTANDING_MAX": 500,
     "CARD_POOL_SIZE": 10,
     "CARD_EXPIRE_DAYS": 30,
     "CARD_GRACE_DAYS": 7,
@@ -68,6 +77,23 @@ def default_database_url(instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / "tsunagu.sqlite3")
 
 
+def create_private_sqlite_file(url: str) -> None:
+    """Create the SQLite file of ``url`` empty (a valid database) and readable by its owner
+    only, unless it exists. SQLite gives the -wal, -shm and -journal files it makes later
+    the database file's mode, so they are private too; a file SQLite created itself would
+    take the process's umask (0644 as a rule). A missing folder is left for SQLite to
+    report."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    if parsed.query.get("uri") or parsed.database.startswith("file:"):
+        return  # a URI filename may name a memory database or open read-only
+    try:
+        os.close(os.open(parsed.database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except (FileExistsError, FileNotFoundError):
+        pass
+
+
 def normalise_database_url(url: str) -> str:
     """Point plain ``postgresql://`` URLs at psycopg 3, the driver Tsunagu installs."""
     for prefix in ("postgres://", "postgresql://"):
@@ -76,10 +102,16 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def make_instance_folder(instance_path: str) -> None:
+    """Create the instance folder, when missing, open to its owner only: it holds the
+    secret key and the database."""
+    Path(instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
 def instance_secret_key(instance_path: str) -> str:
     """Read the key kept in the instance folder, creating it once (readable by owner only)."""
     path = Path(instance_path) / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_instance_folder(instance_path)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

@@ -64,7 +64,6 @@ from sync.protocol import (
     Scope,
     change_json,
 )
-from sync.protocol import canonical_json as reference_json
 from sync.store import Loaded, StoredRecord, WriteBatch
 
 from .json_text import canonical_json
@@ -483,9 +482,10 @@ def _sites_json(sites: tuple[str, ...]) -> str:
 
 
 def _quarantine_row(entry: QuarantineEntry) -> dict:
-    # Whatever the phone sent, kept as the reference encoder writes it (orjson would write
-    # a NaN that arrived as null).
-    return {"op_id": entry.op_id, "payload_json": reference_json(entry.payload),
+    # Whatever the phone sent, kept whole: escaped to ASCII, since a lone surrogate has a
+    # JSON form but no UTF-8 one for the database (the engine made non-finite floats text).
+    return {"op_id": entry.op_id,
+            "payload_json": json.dumps(entry.payload, sort_keys=True, separators=(",", ":")),
             "reason": entry.reason.value, "message": entry.message, "user_id": entry.user_id,
             "device_id": entry.device_id, "site_id": entry.site_id,
             "received_ms": entry.received_ms, "state": entry.state.value,

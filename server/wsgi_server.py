@@ -39,6 +39,24 @@ def default_threads(sqlite: bool) -> int:
     return 1 if sqlite else 4
 
 
+def gunicorn_argv(host: str, port: int, workers: int, threads: int,
+                  access_log: bool = False) -> list[str]:
+    """The command line of a gunicorn master serving ``server.wsgi:app``."""
+    argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
+            "--workers", str(workers), "--threads", str(threads),
+            "--worker-class", "gthread", "--timeout", "60",
+            # SO_REUSEPORT: when a master dies and its worker lives on holding the port, a
+            # restarted server binds at once instead of failing for about half a minute.
+            "--reuse-port",
+            # Gunicorn's control socket is one path for every server a user runs on the
+            # machine ($XDG_RUNTIME_DIR or ~/.gunicorn/gunicorn.ctl): a second server takes
+            # it over and removes it when it stops. Tsunagu is managed by signals.
+            "--no-control-socket"]
+    if access_log:
+        argv += ["--access-logfile", "-"]
+    return [*argv, "server.wsgi:app"]
+
+
 def run(host: str, port: int, workers: int, threads: int, access_log: bool = False) -> None:
     """Replace this process with a gunicorn master serving ``server.wsgi:app``.
 
@@ -46,14 +64,10 @@ def run(host: str, port: int, workers: int, threads: int, access_log: bool = Fal
     database connection or loaded app is shared between processes. Settings reach the
     workers through the environment, as they reach every other process.
     """
-    argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
-            "--workers", str(workers), "--threads", str(threads),
-            "--worker-class", "gthread", "--timeout", "60"]
-    if access_log:
-        argv += ["--access-logfile", "-"]
+    argv = gunicorn_argv(host, port, workers, threads, access_log)
     # glibc gives each thread that allocates its own malloc arena, and a worker's threads
     # each held a page of 10 MB in theirs: two arenas cut a worker's peak by 15–35 MiB.
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execv(sys.executable, [*argv, "server.wsgi:app"])
+    os.execv(sys.executable, argv)

@@ -65,6 +65,8 @@ def text(max_length: int) -> Check:
             return "must be text"
         if len(value) > max_length:
             return f"must be at most {max_length} characters"
+        if not is_unicode(value):
+            return "must be text without lone surrogates (\\ud800…\\udfff)"
         return None
 
     return check
@@ -76,10 +78,31 @@ def identifier(value: Any) -> str | None:
     return None
 
 
+MAX_SITE_ID_LENGTH = 40
+"""A site id is indexed with its records (``sync_record_site``), in a column this wide."""
+
+
+def site_identifier(value: Any) -> str | None:
+    if identifier(value) is not None or len(value) > MAX_SITE_ID_LENGTH:
+        return f"must be a site id of 1–{MAX_SITE_ID_LENGTH} letters, digits, '_', '.' or '-'"
+    return None
+
+
 @functools.lru_cache(maxsize=1024)
 def _is_identifier(text: str) -> bool:
     # Cached: every op of a batch names the same device and user.
     return _IDENTIFIER.fullmatch(text) is not None
+
+
+def is_unicode(value: str) -> bool:
+    """Whether ``value`` has a UTF-8 form: JSON can carry a lone surrogate, no database can."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def session_slot(value: Any) -> str | None:
@@ -252,6 +275,9 @@ class CollectionSpec:
     staff_only: Mapping[str, tuple[Any, str]] = field(default_factory=dict)
     """``field: (value, site_field)``: writing ``value`` to ``field`` needs the user to be
     staff of the site named by ``site_field`` (a card's arrival: the target site)."""
+    staff_writes: bool = False
+    """Only staff of the record's sites write it (the directory: what a site offers is
+    the site's own word, as in the directory's API, not a visiting volunteer's)."""
     minted_ids: bool = False
     """Record ids are minted by the server for a site (a card's short code): the owning
     site an op names must be the one the id was minted for (``apply_push(minted=…)``)."""
@@ -271,6 +297,12 @@ class CollectionSpec:
         if not isinstance(record_id, str) or len(record_id) > MAX_RECORD_ID_LENGTH:
             return None
         return _derived(self.identity, record_id)
+
+    @property
+    def site_fields(self) -> tuple[str, ...]:
+        """The fields naming the sites a record belongs to, owner first: a record's first
+        op must name them all."""
+        return tuple(name for name in (self.site_field, self.shared_site_field) if name)
 
     def sites(self, data: Mapping[str, Any]) -> tuple[str, ...]:
         """The sites a record with ``data`` belongs to, owner first."""
@@ -327,7 +359,7 @@ def visit_record_id(site_id: str, session_date: str, session: str) -> str:
     :raise ValueError: a part is not a valid site id, ISO date or session slot.
     """
     for name, check, value in (
-        ("site_id", identifier, site_id),
+        ("site_id", site_identifier, site_id),
         ("session_date", iso_date, session_date),
         ("session", session_slot, session),
     ):
@@ -369,7 +401,7 @@ VISIT = CollectionSpec(
         "connected_to_ward_count": counter(),
         "needs": set_of(one_of(FEATURE_TAGS)),
         "on_duty": set_of(identifier),
-        "site_id": register(identifier, nullable=False),
+        "site_id": register(site_identifier, nullable=False),
         "session_date": register(iso_date, nullable=False),
         "session": register(session_slot, nullable=False),
         "notes": register(_TEXT_LONG),
@@ -383,8 +415,8 @@ CARD = CollectionSpec(
     fields={
         "status": status(CARD_STATUS),
         "issued_on": register(iso_date, nullable=False),
-        "issuing_site_id": register(identifier, nullable=False),
-        "target_site_id": register(identifier, nullable=False),
+        "issuing_site_id": register(site_identifier, nullable=False),
+        "target_site_id": register(site_identifier, nullable=False),
         "programme_id": register(identifier),
         "planned_date": register(iso_date),
         "ask_for": register(text(100)),
@@ -401,7 +433,7 @@ CARD = CollectionSpec(
 OUTREACH = CollectionSpec(
     name="outreach",
     fields={
-        "site_id": register(identifier, nullable=False),
+        "site_id": register(site_identifier, nullable=False),
         "visit_date": register(iso_date),
         "visitor_role": register(one_of(CONTACT_ROLES)),
         "summary": register(_TEXT_LONG),
@@ -413,7 +445,7 @@ OUTREACH = CollectionSpec(
 
 def _directory_fields() -> dict[str, FieldSpec]:
     return {
-        "site_id": register(identifier, nullable=False),
+        "site_id": register(site_identifier, nullable=False),
         "title": register(text(200)),
         "theme": register(one_of(PROGRAMME_THEMES)),
         "rrule": register(text(300)),
@@ -429,8 +461,10 @@ def _directory_fields() -> dict[str, FieldSpec]:
     }
 
 
-PROGRAMME = CollectionSpec("programme", _directory_fields(), site_field="site_id", public=True)
-EVENT = CollectionSpec("event", _directory_fields(), site_field="site_id", public=True)
+PROGRAMME = CollectionSpec("programme", _directory_fields(), site_field="site_id", public=True,
+                           staff_writes=True)
+EVENT = CollectionSpec("event", _directory_fields(), site_field="site_id", public=True,
+                       staff_writes=True)
 
 COLLECTIONS: Mapping[str, CollectionSpec] = {
     spec.name: spec for spec in (VISIT, CARD, OUTREACH, PROGRAMME, EVENT)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -17,7 +18,15 @@ from enum import StrEnum
 from typing import Any
 
 from . import hlc as clocks
-from .collections import COLLECTIONS, RECORD_ID, CollectionSpec, Kind, Problem, identifier
+from .collections import (
+    COLLECTIONS,
+    RECORD_ID,
+    CollectionSpec,
+    Kind,
+    Problem,
+    identifier,
+    site_identifier,
+)
 from .errors import (
     BatchTooLarge,
     ConflictNotFound,
@@ -60,6 +69,9 @@ from .store import (
 ATTEMPTS = 5
 """How often a push is recomputed when concurrent writers keep invalidating it."""
 
+MAX_VERSION = 2**31 - 1
+"""A record's version is stored as a 32-bit integer: no op can have seen a later one."""
+
 
 # --- public API -------------------------------------------------------------------------------
 
@@ -72,6 +84,7 @@ def apply_push(
     max_drift_ms: int,
     scope: Scope,
     server_node: str,
+    author: str,
     max_batch: int = MAX_BATCH_OPS,
     minted: Mapping[str, str] | None = None,
 ) -> PushResult:
@@ -79,23 +92,29 @@ def apply_push(
 
     Ops may be ``Op`` objects or their wire dicts. Each op is applied, recognised as a
     duplicate, or rejected; a rejected op is quarantined with its payload and reason and
-    does not stop the others. An op id seen before (in this batch or any earlier one)
-    gets the answer stored the first time, with ``status`` "duplicate" instead of
-    "applied", and changes nothing. Clocks more than ``max_drift_ms`` ahead of
-    ``now_ms`` are clamped. All of it is written in one atomic ``write_batch``.
+    does not stop the others. An op id that ``author`` sent before (in this batch or any
+    earlier one) gets the answer stored the first time, with ``status`` "duplicate"
+    instead of "applied", and changes nothing. Op ids are ``author``'s own (``op_key``):
+    the same id from another author is another op. Clocks more than ``max_drift_ms``
+    ahead of ``now_ms`` are clamped. All of it is written in one atomic ``write_batch``.
+
+    ``author`` is who the server signed in (never what the op says); the ops of the
+    server itself are written under authors no account has (``write_as_server``).
 
     ``minted`` maps the ids the server minted for collections whose ids it mints (a
     card's short code) to the site each was minted for; when given, an op that names the
     owning site of such a record must name that one. ``None`` skips the check.
 
     :raise BatchTooLarge: more than ``max_batch`` ops; nothing is stored.
-    :raise InvalidRequest: ``now_ms``, ``max_drift_ms`` or ``server_node`` is invalid.
+    :raise InvalidRequest: ``now_ms``, ``max_drift_ms``, ``server_node`` or ``author`` is
+        invalid.
     :raise StaleBatch: concurrent writers invalidated every attempt; retry later.
     """
     if len(ops) > max_batch:
         raise BatchTooLarge(len(ops), max_batch)
     _check_clock_arguments(now_ms, max_drift_ms, server_node)
-    incoming = [_read(raw) for raw in ops]
+    _check_author(author)
+    incoming = [_read(raw, author) for raw in ops]
     keys = {item.op.key for item in incoming if item.op is not None and _loadable(item.op)}
 
     def plan(loaded: Loaded) -> _Plan:
@@ -105,7 +124,7 @@ def apply_push(
             planned.take(item)
         return planned
 
-    results = _commit(store, [item.op_id for item in incoming], keys, plan)
+    results = _commit(store, [item.key for item in incoming], keys, plan)
     positions = [r.position for r in results if r.position is not None]
     clocks_seen = [r.hlc for r in results if r.hlc is not None]
     return PushResult(
@@ -216,7 +235,7 @@ def resolve_conflict(
             resolves=(conflict_id,),
         )
 
-    return _apply_server_op(store, op_id, key, build, now_ms=now_ms, scope=scope)
+    return _apply_server_op(store, user_id, op_id, key, build, now_ms=now_ms, scope=scope)
 
 
 def restore_record(
@@ -258,17 +277,20 @@ def resubmit_quarantined(
 
     :raise QuarantineNotFound: no entry for ``op_id``.
     :raise QuarantineClosed: the entry was dismissed or resubmitted as another op.
-    :raise OpIdReused: ``corrected.op_id == op_id``.
+    :raise OpIdReused: ``corrected`` has an op id its author used before (the
+        quarantined op's own, or any other).
     :raise RejectedOp: the corrected op fails validation too.
     """
+    _check_author(corrected.user_id)
     entry = store.get_quarantine(op_id)
     if entry is None:
         raise QuarantineNotFound(f"no quarantined op {op_id!r}")
-    if corrected.op_id == op_id:
+    key = op_key(corrected.user_id, corrected.op_id)
+    if key == op_id:
         raise OpIdReused("a corrected op needs a new op_id")
     if entry.state is not QuarantineState.OPEN:
-        if entry.resubmitted_op_id == corrected.op_id:
-            first = store.load_batch([corrected.op_id], []).results[corrected.op_id]
+        if entry.resubmitted_op_id == key:
+            first = store.load_batch([key], []).results[key]
             return _as_duplicate(first)
         raise QuarantineClosed(f"quarantined op {op_id!r} is already {entry.state}")
     close = QuarantineClose(
@@ -276,11 +298,12 @@ def resubmit_quarantined(
         state=QuarantineState.RESUBMITTED,
         closed_by=closed_by,
         closed_ms=now_ms,
-        resubmitted_op_id=corrected.op_id,
+        resubmitted_op_id=key,
     )
     _check_clock_arguments(now_ms, max_drift_ms, None)
     return _apply_server_op(
         store,
+        corrected.user_id,
         corrected.op_id,
         corrected.key,
         lambda loaded: corrected,
@@ -288,6 +311,7 @@ def resubmit_quarantined(
         scope=scope,
         max_drift_ms=max_drift_ms,
         closes=(close,),
+        fresh=True,
     )
 
 
@@ -320,20 +344,42 @@ def dismiss_quarantined(
 # --- reading incoming ops -----------------------------------------------------------------------
 
 
+def op_key(author: str, op_id: str) -> str:
+    """The op log's key of ``author``'s op ``op_id``.
+
+    Idempotency is per author: a phone's retry is recognised, but nobody can claim an
+    id another author (a phone, or the server's own timers) will use, nor learn from a
+    "duplicate" answer what someone else's op did. An author is an identifier, so it
+    holds no ``:`` and the key reads back unambiguously.
+    """
+    return f"{author}:{op_id}"
+
+
+def own_op_id(key: str) -> str:
+    """The op's own id in an op-log key (``op_key``)."""
+    return key.partition(":")[2] or key
+
+
 @dataclass(frozen=True)
 class _Incoming:
     op: Op | None
-    op_id: str  # the op-log key: the op's own id, or one derived from a payload without one
+    op_id: str  # the op's own id, or one derived from a payload without one
     raw: Any  # as received
     problem: Problem | None
+    author: str
+
+    @property
+    def key(self) -> str:
+        """The op-log key (``op_key``)."""
+        return op_key(self.author, self.op_id)
 
     @property
     def payload(self) -> Any:
         """The op as received, JSON-ready, for the quarantine."""
-        return _op_payload(self.raw) if isinstance(self.raw, Op) else self.raw
+        return _op_payload(self.raw) if isinstance(self.raw, Op) else _json_ready(self.raw)
 
 
-def _read(raw: Op | Mapping[str, Any] | Any) -> _Incoming:
+def _read(raw: Op | Mapping[str, Any] | Any, author: str) -> _Incoming:
     if isinstance(raw, Op):
         op, problem = raw, None
     elif isinstance(raw, Mapping):
@@ -347,9 +393,21 @@ def _read(raw: Op | Mapping[str, Any] | Any) -> _Incoming:
         problem = _envelope_problem(op)
     claimed = op.op_id if op is not None else _claimed_op_id(raw)
     if _is_uuid(claimed):
-        return _Incoming(op, claimed, raw, problem)
-    unnamed = _Incoming(op, "", raw, problem)
+        return _Incoming(op, claimed, raw, problem, author)
+    unnamed = _Incoming(op, "", raw, problem, author)
     return replace(unnamed, op_id=_derived_op_id(unnamed.payload))
+
+
+def _json_ready(value: Any) -> Any:
+    """``value`` with what JSON cannot carry (``NaN``, infinities) made text, so that the
+    quarantine keeps every op, and its listing stays JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, Mapping):
+        return {key: _json_ready(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(item) for item in value]
+    return value
 
 
 def _op_payload(op: Op) -> Any:
@@ -393,8 +451,9 @@ def _envelope_problem(op: Op) -> Problem | None:
         clocks.parse(op.hlc)
     except ValueError:
         return Reason.MALFORMED, "hlc must read like 001733000000000:000000:node"
-    if op.base_version is not None and (type(op.base_version) is not int or op.base_version < 0):
-        return Reason.MALFORMED, "base_version must be null or an integer ≥ 0"
+    if op.base_version is not None and (type(op.base_version) is not int
+                                        or not 0 <= op.base_version <= MAX_VERSION):
+        return Reason.MALFORMED, f"base_version must be null or an integer from 0 to {MAX_VERSION}"
     if not isinstance(op.changes, Mapping) or not all(isinstance(k, str) for k in op.changes):
         return Reason.MALFORMED, "changes must be an object"
     if op.delete and op.restore:
@@ -413,7 +472,8 @@ def _envelope_problem(op: Op) -> Problem | None:
     for settled in op.resolves:
         parsed = parse_conflict_id(settled)
         field = spec.fields.get(parsed[1]) if parsed is not None else None
-        if parsed is None or parsed[0] != op.key or field is None or field.kind != Kind.REGISTER:
+        if (parsed is None or parsed[0] != op.key or field is None
+                or field.kind != Kind.REGISTER or not _is_uuid(parsed[2])):
             return Reason.MALFORMED, f"{settled!r} is not a conflict of this record"
     return spec.problem(op.record_id, op.changes)
 
@@ -433,30 +493,44 @@ def _scope_problem(
     if op.restore and not scope.may_restore:
         return Reason.OUT_OF_SCOPE, "only hub staff may restore a deleted record"
     sites = spec.sites(data)
-    # A record no op has given a site yet is writable: its id is known only to the
-    # device that created it, and rejecting would make the outcome depend on which of
-    # that device's ops arrived first.
-    if sites and not any(scope.covers(site) for site in sites):
+    if not sites:
+        # A record's first op names the sites it belongs to: a record without one would
+        # be writable by anyone signed in, and a public one would reach every ward.
+        missing = [name for name in spec.site_fields if op.changes.get(name) is None]
+        if missing:
+            return Reason.OUT_OF_SCOPE, (
+                f"a new {op.collection} must name {', '.join(missing)}")
+    elif not any(scope.covers(site) for site in sites):
         return Reason.OUT_OF_SCOPE, f"{op.collection} {op.record_id} belongs to {sites[0]}"
     owner = op.changes.get(spec.site_field)
     if owner is not None and not scope.covers(owner):
         return Reason.OUT_OF_SCOPE, f"{spec.site_field} {owner} is not one of your sites"
+    if spec.staff_writes:
+        site = owner if owner is not None else data.get(spec.site_field)
+        if not scope.staffs(site):
+            return Reason.OUT_OF_SCOPE, f"only staff of {spec.site_field} {site} write it"
     for name, (value, site_field) in spec.staff_only.items():
-        site = op.changes.get(site_field, data.get(site_field))
-        # Unlike the check above, a site not known yet refuses: staff confirm only what
-        # they can see in their replica, which already names the site, and accepting it
-        # would let anyone vouch for a record before its owner's ops arrive.
-        if op.changes.get(name) == value and not scope.staffs(site):
+        if op.changes.get(name) != value:
+            continue
+        # Both the site the record names now and the one this op would give it: an op
+        # that moves a card to the staff's own site must not vouch for the old one. No
+        # site known yet refuses: staff confirm only what their replica shows.
+        named = [site for site in (data.get(site_field), op.changes.get(site_field))
+                 if site is not None]
+        if not named or not all(scope.staffs(site) for site in named):
+            site = named[0] if named else None
             return Reason.OUT_OF_SCOPE, f"only staff of {site_field} {site} may set {name} {value}"
     return None
 
 
-def _minted_problem(op: Op, spec: CollectionSpec, minted: Mapping[str, str] | None
-                    ) -> Problem | None:
+def _minted_problem(op: Op, spec: CollectionSpec, data: Mapping[str, Any],
+                    minted: Mapping[str, str] | None) -> Problem | None:
     # Without it, anyone could claim the code printed on another site's paper card first.
-    if minted is None or not spec.minted_ids or spec.site_field not in op.changes:
+    # Checked on every op that sets or keeps an owner, so leaving the owner out of an op
+    # skips nothing.
+    if minted is None or not spec.minted_ids:
         return None
-    site = op.changes[spec.site_field]
+    site = op.changes.get(spec.site_field, data.get(spec.site_field))
     if minted.get(op.record_id) != site:
         return Reason.OUT_OF_SCOPE, f"{op.record_id} was not minted for {spec.site_field} {site}"
     return None
@@ -509,26 +583,27 @@ class _Plan:
 
     def take(self, item: _Incoming) -> OpResult:
         """Plan one op; returns its answer (position not yet known)."""
-        stored = self._loaded.results.get(item.op_id)
+        key = item.key
+        stored = self._loaded.results.get(key)
         if stored is not None:
             return self._answer(_Answer(_as_duplicate(stored)))
-        if item.op_id in self._first_answer:
-            first = self._first_answer[item.op_id]
+        if key in self._first_answer:
+            first = self._first_answer[key]
             return self._answer(_Answer(_as_duplicate(self._answers[first].result), again=first))
-        self._first_answer[item.op_id] = len(self._answers)
+        self._first_answer[key] = len(self._answers)
         op, problem = item.op, item.problem
         record = None
         if op is not None and problem is None:
             record = self._record(op.key)
             assert record is not None  # the envelope check accepted the record id
             problem = (_scope_problem(op, record.spec, record.state["data"], self._scope)
-                       or _minted_problem(op, record.spec, self._minted))
+                       or _minted_problem(op, record.spec, record.state["data"], self._minted))
         if problem is not None:
             return self._reject(item, problem)
         assert op is not None and record is not None
-        return self._apply(op, record)
+        return self._apply(op, key, record)
 
-    def _apply(self, op: Op, record: _Record) -> OpResult:
+    def _apply(self, op: Op, key: str, record: _Record) -> OpResult:
         clock = clocks.parse(op.hlc)
         clamped = False
         if self._max_drift_ms is not None:
@@ -553,22 +628,23 @@ class _Plan:
             clamped=clamped,
             hlc=stamp.hlc,
         )
-        self._log.append(LogEntry(op.op_id, op.key, result))
+        self._log.append(LogEntry(key, op.key, result))
         return self._answer(_Answer(result, record=op.key))
 
     def _reject(self, item: _Incoming, problem: Problem) -> OpResult:
         reason, message = problem
         result = OpResult(item.op_id, Status.REJECTED, reason=reason, message=message)
-        self._log.append(LogEntry(item.op_id, None, result))
+        self._log.append(LogEntry(item.key, None, result))
         payload = item.payload
         self._quarantined.append(
             QuarantineEntry(
-                op_id=item.op_id,
+                op_id=item.key,
                 payload=payload,
                 reason=reason,
                 message=message,
-                user_id=_text_or_none(payload, "user_id"),
-                device_id=_text_or_none(payload, "device_id"),
+                # The author as signed in: the payload's own claim may be anything.
+                user_id=item.author,
+                device_id=_identifier_or_none(payload, "device_id"),
                 site_id=self._aimed_site(item.op),
                 received_ms=self._now_ms,
             )
@@ -599,11 +675,11 @@ class _Plan:
             return None
         spec = COLLECTIONS[op.collection]
         named = op.changes.get(spec.site_field) if isinstance(op.changes, Mapping) else None
-        if isinstance(named, str):
+        if site_identifier(named) is None:
             return named
         record = self._record(op.key)
         owner = record.state["data"].get(spec.site_field) if record is not None else None
-        return owner if isinstance(owner, str) else None
+        return owner if site_identifier(owner) is None else None
 
     @property
     def rejection(self) -> OpResult | None:
@@ -685,7 +761,9 @@ def write_as_server(
 ) -> OpResult:
     """Write ``changes`` to a stored record as the server (a timer, a page a parent opened),
     through the same merge path as a phone's op, settling the conflicts in ``resolves``.
-    Retrying with the same ``op_id`` returns the first answer.
+    ``user_id`` is the op's author: retrying with the same ``op_id`` returns the first
+    answer, and as ops are idempotent per author (``op_key``), a timer writing under a
+    name no account has (accounts are numbered) keeps ids no phone can claim first.
 
     :raise UnknownRecord: the record was never stored.
     :raise RejectedOp: the changes fail validation or ``scope``; nothing is stored.
@@ -730,11 +808,12 @@ def _write_stored(
             **op_fields,
         )
 
-    return _apply_server_op(store, op_id, key, build, now_ms=now_ms, scope=scope)
+    return _apply_server_op(store, user_id, op_id, key, build, now_ms=now_ms, scope=scope)
 
 
 def _apply_server_op(
     store: Store,
+    author: str,
     op_id: str,
     key: RecordKey,
     build: Callable[[Loaded], Op],
@@ -743,8 +822,12 @@ def _apply_server_op(
     scope: Scope,
     max_drift_ms: int | None = None,
     closes: tuple[QuarantineClose, ...] = (),
+    fresh: bool = False,
 ) -> OpResult:
-    """Apply one op built on the server; a rejection raises instead of quarantining."""
+    """Apply one op built on the server as ``author``; a rejection raises instead of
+    quarantining. ``fresh``: the op id must be new (:raise OpIdReused: otherwise)."""
+    _check_author(author)
+    log_key = op_key(author, op_id)
 
     def plan(loaded: Loaded) -> _Plan:
         planned = _Plan(
@@ -755,8 +838,11 @@ def _apply_server_op(
             quarantine=False,
             closes=closes,
         )
-        stored = loaded.results.get(op_id)
-        planned.take(_Incoming(None, op_id, None, None) if stored else _read(build(loaded)))
+        stored = loaded.results.get(log_key)
+        if stored is not None and fresh:
+            raise OpIdReused(f"op_id {op_id} was used before")
+        planned.take(_Incoming(None, op_id, None, None, author) if stored
+                     else _read(build(loaded), author))
         return planned
 
     def refuse_rejected(planned: _Plan) -> None:
@@ -765,7 +851,7 @@ def _apply_server_op(
             assert rejected.reason is not None and rejected.message is not None
             raise RejectedOp(rejected.reason, rejected.message)
 
-    return _commit(store, [op_id], {key}, plan, check=refuse_rejected)[0]
+    return _commit(store, [log_key], {key}, plan, check=refuse_rejected)[0]
 
 
 # --- small helpers --------------------------------------------------------------------------
@@ -790,9 +876,9 @@ def _as_duplicate(result: OpResult) -> OpResult:
     return replace(result, status=Status.DUPLICATE) if result.status is Status.APPLIED else result
 
 
-def _text_or_none(payload: Any, name: str) -> str | None:
+def _identifier_or_none(payload: Any, name: str) -> str | None:
     value = payload.get(name) if isinstance(payload, Mapping) else None
-    return value if isinstance(value, str) else None
+    return value if identifier(value) is None else None
 
 
 def _server_clock(after: str | None, now_ms: int, server_node: str) -> str:
@@ -801,6 +887,11 @@ def _server_clock(after: str | None, now_ms: int, server_node: str) -> str:
     if after is None:
         return start.tick(now_ms).format()
     return start.receive(clocks.parse(after), now_ms).format()
+
+
+def _check_author(author: Any) -> None:
+    if identifier(author) is not None:
+        raise InvalidRequest("author must be an id of letters, digits, '_', '.' or '-'")
 
 
 def _check_clock_arguments(now_ms: Any, max_drift_ms: Any, server_node: Any) -> None:

@@ -10,15 +10,18 @@ from ..errors import ApiError
 from ..extensions import db
 from ..pairing import qr_svg
 from ..timeutil import utcnow
+from ..urls import public_url
 from . import auth
 from .models import Device, Membership, PairingCode, User
 from .policy import may_create_user, require
 
 
 def sign_in(login: str, password: str, device_name: str) -> tuple[Device, str]:
-    """:raise 401: wrong login or password (the same answer for both, on purpose)."""
+    """:raise 401: wrong login or password (the same answer, in the same time, for both:
+    an unknown login costs one Argon2 verification too)."""
     user = db.session.execute(db.select(User).where(User.login == login)).scalar_one_or_none()
-    if user is None or not user.active or not auth.verify_password(user, password):
+    known = user is not None and user.active
+    if not (auth.verify_password(user, password) if known else auth.verify_nobody(password)):
         raise ApiError(401, "bad_credentials",
                        "ログイン名かパスワードが違います / Wrong login name or password.")
     device, token = auth.issue_device(user, device_name or "phone")
@@ -50,7 +53,9 @@ def change_password(device: Device, current: str, new: str) -> None:
     db.session.commit()
 
 
-def start_pairing(actor: User, user: User, url_root: str) -> dict:
+def start_pairing(actor: User, user: User) -> dict:
+    """A one-time code that signs a new phone in as ``user``, with its URL (under the
+    public address) and QR code. The caller has checked ``policy.may_pair_user``."""
     code, code_hash = auth.new_secret()
     now = utcnow()
     pairing = PairingCode(
@@ -62,7 +67,7 @@ def start_pairing(actor: User, user: User, url_root: str) -> dict:
     )
     db.session.add(pairing)
     db.session.commit()
-    pair_url = f"{url_root.rstrip('/')}/#pair={code}"
+    pair_url = public_url(f"#pair={code}")
     return {
         "id": pairing.id,
         "user_id": user.id,

@@ -55,5 +55,15 @@ def may_create_user(actor: User, role: str, ward_id: int | None) -> bool:
     )
 
 
+def may_pair_user(actor: User, target: User) -> bool:
+    """A pairing code signs a phone in as ``target`` with no password, so it follows the
+    rule for creating that account: hub staff pair only the volunteers and site staff of
+    their own ward, and a phone of their own (which gives them nothing new)."""
+    if actor.role == "hub_staff" and actor.id == target.id:
+        return True
+    return may_manage_user(actor, target) and may_create_user(actor, target.role,
+                                                               target.ward_id)
+
+
 def may_revoke_device(actor: User, device) -> bool:
     return device.user_id == actor.id or may_manage_user(actor, device.user)

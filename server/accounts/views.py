@@ -1,6 +1,7 @@
 """Sign-in, pairing, devices and people: thin views over ``operations``."""
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, current_app, g
+from flask_limiter.util import get_remote_address
 
 from schemas.accounts import (
     DeviceSchema,
@@ -26,6 +27,12 @@ bp = Blueprint("accounts", __name__, url_prefix="/api")
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _user_and_address() -> str:
+    # Password guesses through a signed-in device: a user's phones share one count, and
+    # users behind one address (a site's Wi-Fi) do not share theirs.
+    return f"user:{g.user.id}@{get_remote_address()}"
 
 
 @bp.post("/auth/login")
@@ -68,8 +75,9 @@ def me():
 
 @bp.post("/auth/password")
 @login_required
+@limiter.limit(_login_limit, key_func=_user_and_address)
 @documented("Change my password; my other devices are signed out", "auth",
-            body=PasswordChangeSchema, status=204, errors=(400, 401, 422))
+            body=PasswordChangeSchema, status=204, errors=(400, 401, 422, 429))
 def change_password():
     data = load_body(PasswordChangeSchema())
     operations.change_password(g.device, data["current_password"], data["new_password"])
@@ -84,8 +92,8 @@ def change_password():
 def create_pairing():
     data = load_body(PairingRequestSchema())
     user = get_or_404(User, data["user_id"], "user_id")
-    policy.require(policy.may_manage_user(g.user, user))
-    return respond(PairingSchema(), operations.start_pairing(g.user, user, request.url_root), 201)
+    policy.require(policy.may_pair_user(g.user, user))
+    return respond(PairingSchema(), operations.start_pairing(g.user, user), 201)
 
 
 @bp.get("/wards/<code>/devices")

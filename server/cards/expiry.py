@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import and_, case, exists, func, select, update
 
 from sync import engine
-from sync.errors import RejectedOp, UnknownRecord
+from sync.errors import UnknownRecord
 from sync.protocol import Scope
 
 from ..extensions import db
@@ -16,6 +16,7 @@ from ..replication.models import SyncRecord
 from ..replication.operations import store
 from .models import CardToken
 from .records import all_cards
+from .skips import Skips
 
 log = logging.getLogger(__name__)
 
@@ -53,28 +54,42 @@ def is_past_its_time(card: dict, today: date, *, expire_days: int, grace_days: i
 
 def expire_due_cards(today: date, now_ms: int) -> dict:
     """Write ``status: expired`` to every card past its time (``today`` is Japan's), as the
-    server, through the same merge as a phone's op. Returns ``{"today", "expired": [codes]}``."""
+    server, through the same merge as a phone's op. Returns ``{"today", "expired":
+    [codes]}``, and ``"skipped"`` when a card could not be read or expired (see
+    ``skips.Skips``); the others are expired all the same."""
     config = current_app.config
-    due = sorted(code for code, data in all_cards() if is_past_its_time(
-        data, today, expire_days=config["CARD_EXPIRE_DAYS"],
-        grace_days=config["CARD_GRACE_DAYS"]))
+    skips = Skips("expire_cards")
+    due = []
+    for code, data in all_cards(skips):
+        with skips.item(f"card/{code}"):
+            if is_past_its_time(data, today, expire_days=config["CARD_EXPIRE_DAYS"],
+                                grace_days=config["CARD_GRACE_DAYS"]):
+                due.append(code)
     # End the read before the store writes on connections of its own (SQLite has one
     # writer, and a reader's open snapshot there would block it).
     db.session.commit()
     expired = []
-    for code in due:
-        try:
-            engine.write_as_server(
-                store(), "card", code, {"status": "expired"}, op_id=expiry_op_id(code),
-                user_id=SCHEDULER_USER, now_ms=now_ms, scope=Scope.everywhere(),
-                server_node=config["SYNC_NODE_ID"])
-        except (UnknownRecord, RejectedOp) as error:
-            # Deleted meanwhile, or a record the card rules no longer accept: leave it
-            # for a person to look at, and expire the others.
-            log.warning("card %s not expired: %s", code, error)
-            continue
-        expired.append(code)
-    return {"today": today.isoformat(), "expired": expired}
+    for code in sorted(due):
+        with skips.item(f"card/{code}"):
+            if expire_card(code, now_ms):
+                expired.append(code)
+    return skips.noted_in({"today": today.isoformat(), "expired": expired})
+
+
+def expire_card(code: str, now_ms: int) -> bool:
+    """Expire one card; False when no such record is stored.
+
+    :raise RejectedOp: the card rules no longer accept the record: a person must look.
+    """
+    try:
+        engine.write_as_server(
+            store(), "card", code, {"status": "expired"}, op_id=expiry_op_id(code),
+            user_id=SCHEDULER_USER, now_ms=now_ms, scope=Scope.everywhere(),
+            server_node=current_app.config["SYNC_NODE_ID"])
+    except UnknownRecord:
+        log.warning("card %s not expired: no such record", code)
+        return False
+    return True
 
 
 def account_for_tokens(now: datetime) -> dict:

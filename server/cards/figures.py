@@ -28,7 +28,7 @@ from sync.vocabulary import FEATURE_TAGS
 
 from ..directory.models import Site, Ward
 from ..extensions import db
-from .records import all_cards
+from .records import all_cards, as_site_id
 
 OPENED = frozenset({"opened", "arrived"})
 
@@ -56,11 +56,6 @@ class Tally:
         return {"issued": self.issued, "opened": self.opened, "arrived": self.arrived,
                 "expired": self.expired, "cancelled": self.cancelled,
                 "arrival_rate": arrival_rate(self.arrived, self.issued)}
-
-
-def _site_id(value) -> int | None:
-    """A card's site field as a site id; None for anything that cannot be one."""
-    return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
 def _in_period(issued_on, start: date | None, end: date | None) -> bool:
@@ -119,8 +114,8 @@ def ward_figures(ward: Ward, start: date | None = None, end: date | None = None)
     for _code, card in all_cards():
         if not _in_period(card.get("issued_on"), start, end):
             continue
-        from_id = _site_id(card.get("issuing_site_id"))
-        to_id = _site_id(card.get("target_site_id"))
+        from_id = as_site_id(card.get("issuing_site_id"))
+        to_id = as_site_id(card.get("target_site_id"))
         if ward.id in (sites.ward_of(from_id), sites.ward_of(to_id)):
             tallies.count(card, from_id, to_id)
     return {

@@ -8,6 +8,10 @@ date, or date and hour) however many processes run it: a run starts by inserting
 ``JobRun(job, run_key)`` row in a transaction of its own, and the primary key lets one
 insert win; the others get an IntegrityError and skip. That is why every app process may
 keep the scheduler on (``TSUNAGU_SCHEDULER=1``): the database, not the process, decides.
+
+Within a run, a card, record or quarantined op the job cannot handle is skipped, logged
+and listed under ``"skipped"`` in the run's result (``cards.skips``); the others are
+handled all the same, so one odd stored value cannot stop a job on every run.
 """
 
 import json

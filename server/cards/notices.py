@@ -15,29 +15,32 @@ from ..extensions import db
 from ..replication.operations import read_scope
 from .expiry import LIVE
 from .models import Notice
-from .records import all_cards
+from .records import all_cards, as_site_id
+from .skips import Skips
 
 EXPECTED_TOMORROW = "expected_tomorrow"
 MOST_NOTICES = 50
 
 
-def expected_on(cards: list[tuple[str, dict]], day: date) -> dict[int, list[dict]]:
+def expected_on(cards: list[tuple[str, dict]], day: date, skips: Skips
+                ) -> dict[int, list[dict]]:
     """Cards still on their way (issued or opened) planned for ``day``, by target site.
 
-    A target that is not a site id (the card field takes any identifier) is left out: it
-    has no inbox.
+    A target that cannot be a site id (the card field takes any identifier, see
+    ``records.as_site_id``) is left out: it has no inbox. A card that cannot be read is
+    reported to ``skips`` and left out.
     """
     wanted = day.isoformat()
     by_site: dict[int, list[dict]] = {}
     for code, card in cards:
-        target = card.get("target_site_id")
-        if card.get("status") not in LIVE or card.get("planned_date") != wanted:
-            continue
-        if not isinstance(target, str) or not target.isdigit():
-            continue
-        by_site.setdefault(int(target), []).append({
-            "short_code": code, "programme_id": card.get("programme_id"),
-            "ask_for": card.get("ask_for")})
+        with skips.item(f"card/{code}"):
+            target = as_site_id(card.get("target_site_id"))
+            if (card.get("status") not in LIVE or card.get("planned_date") != wanted
+                    or target is None):
+                continue
+            by_site.setdefault(target, []).append({
+                "short_code": code, "programme_id": card.get("programme_id"),
+                "ask_for": card.get("ask_for")})
     for summaries in by_site.values():
         summaries.sort(key=lambda summary: summary["short_code"])
     return by_site
@@ -46,21 +49,30 @@ def expected_on(cards: list[tuple[str, dict]], day: date) -> dict[int, list[dict
 def add_expected_tomorrow(tomorrow: date, created_at: datetime) -> dict:
     """Add one ``expected_tomorrow`` notice per target site with cards planned for
     ``tomorrow``; a site that has that day's notice already keeps it unchanged. Returns
-    ``{"day", "notices": {site_id: count}}`` for the notices added."""
-    by_site = expected_on(all_cards(), tomorrow)
+    ``{"day", "notices": {site_id: count}}`` for the notices added, and ``"skipped"``
+    when a card or a site could not be handled (see ``skips.Skips``); the others still
+    get theirs."""
+    skips = Skips("evening_notice")
+    by_site = expected_on(all_cards(skips), tomorrow, skips)
     sites = set(db.session.scalars(select(Site.id).where(Site.id.in_(list(by_site)))))
     noticed = set(db.session.scalars(select(Notice.site_id).where(
         Notice.kind == EXPECTED_TOMORROW, Notice.day == tomorrow)))
     added = {}
     for site_id in sorted(sites - noticed):
-        cards = by_site[site_id]
-        db.session.add(Notice(site_id=site_id, kind=EXPECTED_TOMORROW, day=tomorrow,
-                              created_at=created_at,
-                              body_json=json.dumps({"count": len(cards), "cards": cards},
-                                                   ensure_ascii=False)))
-        added[str(site_id)] = len(cards)
+        with skips.item(f"site/{site_id}", writes=True):
+            add_notice(site_id, tomorrow, created_at, by_site[site_id])
+            added[str(site_id)] = len(by_site[site_id])
     db.session.commit()
-    return {"day": tomorrow.isoformat(), "notices": added}
+    return skips.noted_in({"day": tomorrow.isoformat(), "notices": added})
+
+
+def add_notice(site_id: int, tomorrow: date, created_at: datetime, cards: list[dict]) -> None:
+    """Write the ``expected_tomorrow`` notice of one site (flushed, not committed)."""
+    db.session.add(Notice(site_id=site_id, kind=EXPECTED_TOMORROW, day=tomorrow,
+                          created_at=created_at,
+                          body_json=json.dumps({"count": len(cards), "cards": cards},
+                                               ensure_ascii=False)))
+    db.session.flush()
 
 
 def notices_for(user: User) -> list[dict]:

@@ -19,22 +19,34 @@ from . import tokens
 from .records import card_data
 
 
-def mint_for(user: User, site: Site, count: int, *, printed: bool, url_root: str) -> dict:
-    """:raise 403: the site is not the user's, or a volunteer asks for a printed sheet."""
+def mint_for(user: User, site: Site, count: int, *, printed: bool) -> dict:
+    """:raise 403: the site is not the user's, or a volunteer asks for a printed sheet.
+    :raise 409: the site would have more than ``tokens.outstanding_max()`` tokens out
+        unused; nothing is minted."""
     policy.require(write_scope(user).covers(str(site.id)))
     if printed:
         policy.require(policy.may_manage_ward(user, site.ward_id))
+    # Two requests at once may both pass and go past the cap by one request's count
+    # (at most ``schemas.cards.MAX_MINT``): a bound on the work, not an exact quota.
+    out, cap = tokens.outstanding(site.id), tokens.outstanding_max()
+    if out + count > cap:
+        raise ApiError(
+            409, "too_many_outstanding_tokens",
+            f"この拠点には未使用のカード番号が{out}件あり、上限の{cap}件を超えるため発行できません。"
+            f"先にお手元のカードを使ってください / This site has {out} unused card tokens "
+            f"already, and may have at most {cap}: use those first.",
+            {"count": [f"at most {max(cap - out, 0)} more for this site"]})
     minted = tokens.mint(site.id, count, user_id=user.id, printed=printed)
     db.session.commit()
     return {
         "site_id": site.id,
         "pool_size": current_app.config["CARD_POOL_SIZE"],
-        "tokens": [_minted(row, token, url_root) for row, token in minted],
+        "tokens": [_minted(row, token) for row, token in minted],
     }
 
 
-def _minted(row, token: str, url_root: str) -> dict:
-    url = tokens.card_url(token, row.short_code, url_root)
+def _minted(row, token: str) -> dict:
+    url = tokens.card_url(token, row.short_code)
     return {"short_code": row.short_code, "token": token, "url": url, "qr_svg": qr_svg(url)}
 
 

@@ -31,7 +31,7 @@ from ..timeutil import today_local
 from . import calendar, tokens
 from .expiry import is_past_its_time
 from .models import CardToken
-from .records import card_data
+from .records import as_site_id, card_data
 
 bp = Blueprint("card_page", __name__)
 
@@ -152,11 +152,10 @@ def _live_token(token: str) -> CardToken | None:
 
 
 def _target(card: dict | None) -> Site | None:
-    """The card's target site; ``None`` also for a site that has left the directory."""
-    site_id = card.get("target_site_id") if card else None
-    if not isinstance(site_id, str) or not site_id.isdigit():
-        return None
-    return db.session.get(Site, int(site_id))
+    """The card's target site; ``None`` also for a site that has left the directory, or
+    a target that cannot be a site id (see ``records.as_site_id``)."""
+    target = as_site_id(card.get("target_site_id")) if card else None
+    return None if target is None else db.session.get(Site, target)
 
 
 def nearby_sites(site: Site, count: int = NEARBY_COUNT) -> list[Site]:

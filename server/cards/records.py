@@ -1,11 +1,33 @@
 """Reading cards, which live as sync records (collection ``card``, id = short code)."""
 
 import json
+import logging
 
 from sqlalchemy import select
 
 from ..extensions import db
 from ..replication.models import SyncRecord
+from .skips import Skips
+
+log = logging.getLogger(__name__)
+
+MAX_SITE_ID = 2**31 - 1
+"""The largest ``site.id``: an INTEGER column, 32 bits on PostgreSQL, whose driver refuses
+a larger number outright (SQLite's refuses past 64 bits)."""
+_SITE_ID_DIGITS = len(str(MAX_SITE_ID))
+
+
+def as_site_id(value) -> int | None:
+    """A record's site field (``target_site_id``, …) as the directory's site id, or
+    ``None`` when it cannot be one: not text, not a site id as written (ASCII digits, no
+    leading zero), or past the column's range. The sync rules check these fields only as
+    identifiers, so they may hold any letters and digits; a lookup must never pass such a
+    value to the database, where a number out of range is an error, not "no site"."""
+    if (not isinstance(value, str) or not 0 < len(value) <= _SITE_ID_DIGITS
+            or not value.isascii() or not value.isdigit() or value[0] == "0"):
+        return None
+    number = int(value)
+    return number if number <= MAX_SITE_ID else None
 
 
 def card_data(short_code: str) -> dict | None:
@@ -15,11 +37,26 @@ def card_data(short_code: str) -> dict | None:
         SyncRecord.collection == "card", SyncRecord.record_id == short_code))
     if row is None or row.deleted:
         return None
-    return json.loads(row.data_json)
+    data = json.loads(row.data_json)
+    return data if isinstance(data, dict) else None
 
 
-def all_cards() -> list[tuple[str, dict]]:
-    """Every card that is not deleted, as ``(short_code, data)``."""
+def all_cards(skips: Skips | None = None) -> list[tuple[str, dict]]:
+    """Every card that is not deleted, as ``(short_code, data)``. A row whose data is not
+    a JSON object is left out: reported to ``skips`` when given, else logged."""
     rows = db.session.execute(select(SyncRecord.record_id, SyncRecord.data_json).where(
         SyncRecord.collection == "card", SyncRecord.deleted.is_(False)))
-    return [(record_id, json.loads(data)) for record_id, data in rows]
+    cards = []
+    for record_id, data_json in rows:
+        try:
+            data = json.loads(data_json)
+            if not isinstance(data, dict):
+                raise ValueError("a card's data is not a JSON object")
+        except ValueError as error:
+            if skips is None:
+                log.error("card %s left out: %s", record_id, error)
+            else:
+                skips.report(f"card/{record_id}", error)
+            continue
+        cards.append((record_id, data))
+    return cards

@@ -1,6 +1,6 @@
 """The card API for phones: mint tokens ahead, confirm an arrival."""
 
-from flask import Blueprint, g, request
+from flask import Blueprint, g
 
 from schemas.cards import (
     ArrivalRequestSchema,
@@ -24,12 +24,12 @@ bp = Blueprint("cards", __name__, url_prefix="/api/cards")
 @limiter.limit("60 per minute")
 @documented("Mint card tokens for a site: a phone's pool, or a printed sheet (hub staff)",
             "cards", body=MintRequestSchema, response=MintResponseSchema, status=201,
-            errors=(400, 401, 403, 404, 422, 429))
+            errors=(400, 401, 403, 404, 409, 422, 429))
 def mint():
     data = load_body(MintRequestSchema())
     site = get_or_404(Site, data["site_id"], "site_id")
     return respond(MintResponseSchema(), operations.mint_for(
-        g.user, site, data["count"], printed=data["printed"], url_root=request.url_root), 201)
+        g.user, site, data["count"], printed=data["printed"]), 201)
 
 
 @bp.post("/<short_code>/arrival")

@@ -1,13 +1,17 @@
 """Load-or-404 helpers shared by the views."""
 
+from schemas.directory import ROW_ID
+
 from ..errors import ApiError
 from ..extensions import db
 from .models import Ward
 
 
-def get_or_404(model, ident, field: str):
+def get_or_404(model, ident: int, field: str):
     """:raise 404: no row of ``model`` with this id (``field`` names the id in the request)."""
-    obj = db.session.get(model, ident)
+    # An id the INTEGER column cannot hold names no row; asking would fail on PostgreSQL
+    # (int4 out of range) and on SQLite (beyond 64 bits).
+    obj = db.session.get(model, ident) if ROW_ID.min <= ident <= ROW_ID.max else None
     if obj is None:
         raise ApiError(404, "not_found", "見つかりません / Not found.", {field: ["unknown id"]})
     return obj

@@ -1,45 +1,71 @@
 """Named changes to the directory. Each validates fully before it writes, then commits."""
 
-from datetime import date, datetime
-
-from dateutil.rrule import rrulestr
 from marshmallow import ValidationError
+
+from schemas.directory import FIRST_DAY, LAST_DAY, ProgrammeSchema, check_programme
 
 from ..errors import ApiError
 from ..extensions import db
 from .models import Area, ContactPerson, KindMapping, Programme, Site, SiteTag
+from .recurrence import first_date, parse_rule
 
-
-def _check_rrule(rule: str | None, starts_on: date) -> None:
-    """:raise ValidationError: ``rule`` is not an iCalendar RRULE that dateutil understands."""
-    if not rule:
-        return
-    try:
-        parsed = rrulestr(rule, dtstart=datetime.combine(starts_on, datetime.min.time()))
-    except (ValueError, TypeError) as exc:
-        raise ValidationError({"rrule": [f"not a valid RRULE: {exc}"]}) from None
-    if not hasattr(parsed, "between"):
-        raise ValidationError({"rrule": ["give one RRULE, not a whole iCalendar set"]})
+# The columns a programme's request may set (all but the dump-only id and site_id).
+PROGRAMME_FIELDS = tuple(name for name, field in ProgrammeSchema().fields.items()
+                         if not field.dump_only)
 
 
 def _programme_values(data: dict) -> dict:
+    """``data`` (as loaded by ``ProgrammeSchema``) as the columns store it.
+
+    Cancelled dates are kept as sorted, distinct ISO texts in a JSON column, which is what
+    ``ProgrammeSchema`` dumps and what the card pages compare with.
+    """
     values = dict(data)
     if "cancelled_dates" in values:
         values["cancelled_dates"] = sorted({d.isoformat() for d in values["cancelled_dates"]})
     return values
 
 
+def _check_programme(values: dict) -> None:
+    """Check a whole programme, as it would be stored, before anything is written.
+
+    :raise ValidationError: its fields disagree, or it repeats but does not start in
+        2000 … 2100, or its RRULE is not one of at most once a day that takes place by 2100
+        (the field at fault is named).
+    """
+    check_programme(values)
+    if values.get("rrule"):
+        # Expanding a rule walks every date from starts_on, so it starts in the calendar.
+        if not FIRST_DAY <= values["starts_on"] <= LAST_DAY:
+            raise ValidationError({"starts_on": [
+                f"a repeating programme starts between {FIRST_DAY} and {LAST_DAY}"]})
+        try:
+            rule = parse_rule(values["rrule"], values["starts_on"])
+        except ValueError as exc:
+            raise ValidationError({"rrule": [str(exc)]}) from None
+        if first_date(rule) is None:
+            raise ValidationError({"rrule": ["never takes place from starts_on to 2100"]})
+
+
 def create_programme(site: Site, data: dict) -> Programme:
-    _check_rrule(data.get("rrule"), data["starts_on"])
-    programme = Programme(site=site, **_programme_values(data))
+    """:raise 422: see ``_check_programme``."""
+    values = _programme_values(data)
+    _check_programme(values)
+    programme = Programme(site=site, **values)
     db.session.add(programme)
     db.session.commit()
     return programme
 
 
 def update_programme(programme: Programme, data: dict) -> Programme:
-    _check_rrule(data.get("rrule", programme.rrule), data.get("starts_on", programme.starts_on))
-    for key, value in _programme_values(data).items():
+    """Apply a patch, checked together with the fields it leaves as stored.
+
+    :raise 422: see ``_check_programme``.
+    """
+    values = _programme_values(data)
+    _check_programme({name: values.get(name, getattr(programme, name))
+                      for name in PROGRAMME_FIELDS})
+    for key, value in values.items():
         setattr(programme, key, value)
     db.session.commit()
     return programme

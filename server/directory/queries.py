@@ -1,15 +1,24 @@
 """Reading the directory: filtered site lists and the dated occurrences of programmes."""
 
-from datetime import date, datetime, timedelta
+import heapq
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from itertools import islice, takewhile
 
-from dateutil.rrule import rrulestr
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from schemas.directory import MAX_EVENT_DAYS
 from sync.vocabulary import WEEKDAY_CODES
 
 from ..extensions import db
 from .models import Programme, Site, SiteTag, Ward
+from .recurrence import parse_rule
+
+# A programme takes place at most once a day, so a range of events has at most one
+# occurrence per day per programme; a ward's events list stops at MAX_EVENTS.
+MAX_OCCURRENCES = MAX_EVENT_DAYS + 1
+MAX_EVENTS = 5000
 
 
 def _matching(query, ward: Ward, filters: dict):
@@ -48,36 +57,51 @@ def ward_programmes(ward: Ward, filters: dict) -> list[Programme]:
     ).all()
 
 
-def occurrence_dates(programme: Programme, start: date, end: date) -> list[date]:
-    """The dates from ``start`` to ``end`` (inclusive) on which ``programme`` takes place.
+def _occurrences(programme: Programme, start: date, end: date) -> Iterator[date]:
+    """The dates from ``start`` to ``end`` (inclusive) on which ``programme`` takes place,
+    in order, at most MAX_OCCURRENCES of them.
 
-    A programme without an RRULE happens once, on ``starts_on``; cancelled dates are left out.
+    A programme without an RRULE happens once, on ``starts_on``; cancelled dates are left
+    out. A stored rule that breaks the rules for saving one (from before they were
+    checked) yields nothing rather than millions of times or an error.
     """
-    cancelled = {date.fromisoformat(d) for d in programme.cancelled_dates or ()}
     if not programme.rrule:
-        dates = [programme.starts_on] if start <= programme.starts_on <= end else []
+        dates = iter([programme.starts_on] if start <= programme.starts_on <= end else [])
     else:
-        rule = rrulestr(programme.rrule, dtstart=datetime.combine(programme.starts_on,
-                                                                  datetime.min.time()))
-        first = datetime.combine(max(start, programme.starts_on), datetime.min.time())
-        last = datetime.combine(end, datetime.min.time())
-        dates = [moment.date() for moment in rule.between(first, last, inc=True)]
-    return [d for d in dates if d not in cancelled]
+        try:
+            rule = parse_rule(programme.rrule, programme.starts_on)
+        except ValueError:
+            return
+        first = datetime.combine(max(start, programme.starts_on), time.min)
+        last = datetime.combine(end, time.min)
+        dates = (moment.date() for moment in
+                 takewhile(lambda moment: moment <= last, rule.xafter(first, inc=True)))
+    cancelled = set(programme.cancelled_dates or ())  # ISO texts
+    yield from islice((day for day in dates if day.isoformat() not in cancelled),
+                      MAX_OCCURRENCES)
 
 
-def ward_events(ward: Ward, filters: dict, today: date) -> list[dict]:
-    """Every occurrence of the ward's matching programmes in the asked range, in date order."""
-    start = filters.get("start", today)
-    end = filters.get("end", start + timedelta(days=27))
+def occurrence_dates(programme: Programme, start: date, end: date) -> list[date]:
+    """The dates from ``start`` to ``end`` (inclusive) on which ``programme`` takes place;
+    see ``_occurrences``."""
+    return list(_occurrences(programme, start, end))
+
+
+def ward_events(ward: Ward, filters: dict) -> list[dict]:
+    """The first MAX_EVENTS occurrences of the ward's matching programmes from
+    ``filters["start"]`` to ``filters["end"]``, in date order (then hour, then site)."""
     weekday = WEEKDAY_CODES.index(filters["day"]) if "day" in filters else None
-    events = []
-    for programme in ward_programmes(ward, filters):
-        for day in occurrence_dates(programme, start, end):
-            if weekday is not None and day.weekday() != weekday:
-                continue
-            events.append(_event(programme, day))
-    events.sort(key=lambda e: (e["date"], e["starts_at"] or datetime.min.time(), e["site_id"]))
-    return events
+
+    def events_of(programme: Programme) -> Iterator[dict]:
+        for day in _occurrences(programme, filters["start"], filters["end"]):
+            if weekday is None or day.weekday() == weekday:
+                yield _event(programme, day)
+
+    # Each programme's events are already in date order, so merging them lazily expands
+    # no more than the events returned (plus one per programme).
+    merged = heapq.merge(*(events_of(p) for p in ward_programmes(ward, filters)),
+                         key=lambda e: (e["date"], e["starts_at"] or time.min, e["site_id"]))
+    return list(islice(merged, MAX_EVENTS))
 
 
 def _event(programme: Programme, day: date) -> dict:

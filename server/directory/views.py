@@ -82,13 +82,14 @@ def programmes(code: str):
 
 
 @bp.get("/wards/<code>/events")
-@documented("Dated occurrences of a ward's programmes (default: the next four weeks)",
+@documented("Dated occurrences of a ward's programmes (default: the next four weeks; at "
+            f"most {queries.MAX_OCCURRENCES} days and the first {queries.MAX_EVENTS} of them)",
             "directory", query=EventQuerySchema, response=EventSchema, many=True, auth=False,
             errors=(404, 422))
 def events(code: str):
     ward = ward_by_code(code)
-    filters = load_query(EventQuerySchema())
-    return respond(EventSchema(many=True), queries.ward_events(ward, filters, today_local()))
+    filters = load_query(EventQuerySchema(today=today_local()))
+    return respond(EventSchema(many=True), queries.ward_events(ward, filters))
 
 
 @bp.post("/sites/<int:site_id>/programmes")

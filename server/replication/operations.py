@@ -3,6 +3,7 @@
 import functools
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 from flask import current_app
@@ -10,9 +11,11 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Dialect
 
 from sync import engine
-from sync.protocol import Op, PushResult, Scope, WirePage, require_protocol
+from sync.errors import RejectedOp
+from sync.protocol import Op, PushResult, Reason, Scope, WirePage, require_protocol
 
 from ..accounts.models import User
+from ..accounts.policy import forbidden
 from ..cards.models import CardToken
 from ..directory.models import Site
 from ..extensions import db
@@ -82,7 +85,8 @@ def push(user: User, ops: list, protocol: int):
     stamped = [{**op, "user_id": author} if isinstance(op, dict) else op for op in ops]
     return engine.apply_push(store(), stamped, max_drift_ms=current_app.config["SYNC_MAX_DRIFT_MS"],
                              scope=write_scope(user), minted=_minted_sites(stamped),
-                             max_batch=current_app.config["SYNC_MAX_BATCH"], **_clock())
+                             author=author, max_batch=current_app.config["SYNC_MAX_BATCH"],
+                             **_clock())
 
 
 def push_json(result: PushResult) -> bytes:
@@ -135,8 +139,11 @@ def conflicts(user: User):
 
 
 def resolve(user: User, conflict_id: str, resolution: str, value, op_id: str):
-    return engine.resolve_conflict(store(), conflict_id, resolution, value=value, op_id=op_id,
-                                   user_id=str(user.id), scope=write_scope(user), **_clock())
+    """:raise 403: the record is outside the user's scope (its site is not named)."""
+    with _outside_scope_forbidden():
+        return engine.resolve_conflict(store(), conflict_id, resolution, value=value,
+                                       op_id=op_id, user_id=str(user.id),
+                                       scope=write_scope(user), **_clock())
 
 
 def quarantine(user: User, state: str):
@@ -168,5 +175,19 @@ def dismiss(user: User, op_id: str, note: str):
 
 
 def restore(user: User, collection: str, record_id: str, op_id: str):
-    return engine.restore_record(store(), collection, record_id, op_id=op_id,
-                                 user_id=str(user.id), scope=write_scope(user), **_clock())
+    """:raise 403: the record is outside the user's scope (its site is not named)."""
+    with _outside_scope_forbidden():
+        return engine.restore_record(store(), collection, record_id, op_id=op_id,
+                                     user_id=str(user.id), scope=write_scope(user), **_clock())
+
+
+@contextmanager
+def _outside_scope_forbidden() -> Iterator[None]:
+    # On a desk, a record of another ward is not the user's to act on: answered like any
+    # other forbidden act, without naming the site that owns it.
+    try:
+        yield
+    except RejectedOp as error:
+        if error.code == Reason.OUT_OF_SCOPE:
+            raise forbidden() from None
+        raise

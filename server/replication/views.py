@@ -38,7 +38,7 @@ _PUSH_REQUEST = PushRequestSchema()
             "sync", body=PushRequestSchema, response=PushResponseSchema,
             errors=(400, 401, 409, 413, 422))
 def push():
-    data = load_body(_PUSH_REQUEST)
+    data = load_body(_PUSH_REQUEST, verbatim=("ops",))
     result = operations.push(g.user, data["ops"], data["protocol"])
     return Response(operations.push_json(result), mimetype="application/json")
 
@@ -68,7 +68,7 @@ def conflicts():
 @login_required
 @documented("Settle a conflict: keep the current value, take the conflict's, or write anew",
             "sync", body=ResolveConflictSchema, response=OpResultSchema,
-            errors=(400, 401, 404, 422))
+            errors=(400, 401, 403, 404, 409, 422))
 def resolve():
     data = load_body(ResolveConflictSchema())
     result = operations.resolve(g.user, data["conflict_id"], data["resolution"], data["value"],
@@ -86,37 +86,38 @@ def quarantine():
     return respond(QuarantineEntrySchema(many=True), operations.quarantine(g.user, query["state"]))
 
 
-def _managed_entry(op_id: str):
+def _managed_entry(entry_id: str):
     policy.require(g.user.role in MANAGERS)
-    entry = operations.quarantined_in_scope(g.user, op_id)
+    entry = operations.quarantined_in_scope(g.user, entry_id)
     if entry is None:
-        raise ApiError(404, "not_found", "見つかりません / Not found.", {"op_id": ["unknown id"]})
+        raise ApiError(404, "not_found", "見つかりません / Not found.",
+                       {"entry_id": ["unknown id"]})
     return entry
 
 
-@bp.post("/quarantine/<op_id>/resubmit")
+@bp.post("/quarantine/<entry_id>/resubmit")
 @login_required
 @documented("Apply a corrected version of a quarantined op (hub staff)", "sync",
             body=ResubmitSchema, response=OpResultSchema, errors=(400, 401, 403, 404, 409, 422))
-def resubmit(op_id: str):
-    _managed_entry(op_id)
+def resubmit(entry_id: str):
+    _managed_entry(entry_id)
     data = load_body(ResubmitSchema())
     try:
-        result = operations.resubmit(g.user, op_id, data["op"])
+        result = operations.resubmit(g.user, entry_id, data["op"])
     except ValueError as exc:
         raise ApiError(422, "invalid", str(exc), {"op": [str(exc)]}) from None
     return respond(OpResultSchema(), result)
 
 
-@bp.post("/quarantine/<op_id>/dismiss")
+@bp.post("/quarantine/<entry_id>/dismiss")
 @login_required
 @documented("Close a quarantined op without applying it, with a reason (hub staff)", "sync",
             body=DismissSchema, response=QuarantineEntrySchema,
             errors=(400, 401, 403, 404, 409, 422))
-def dismiss(op_id: str):
-    _managed_entry(op_id)
+def dismiss(entry_id: str):
+    _managed_entry(entry_id)
     data = load_body(DismissSchema())
-    return respond(QuarantineEntrySchema(), operations.dismiss(g.user, op_id, data["note"]))
+    return respond(QuarantineEntrySchema(), operations.dismiss(g.user, entry_id, data["note"]))
 
 
 @bp.post("/records/<collection>/<record_id>/restore")

@@ -63,7 +63,8 @@ def run_race(store, writers=WRITERS, per_writer=OPS_PER_WRITER,
             mine = store if grouped else own_queue(store)
             for start in range(0, per_writer, BATCH):
                 result = apply_push(mine, ops[start:start + BATCH], now_ms=10_000,
-                                    max_drift_ms=60_000, scope=EVERYWHERE, server_node="s")
+                                    max_drift_ms=60_000, scope=EVERYWHERE, server_node="s",
+                                    author=f"writer-{n}")
                 with lock:
                     acknowledged.update(op.record_id for op, r in
                                         zip(ops[start:start + BATCH], result.results,

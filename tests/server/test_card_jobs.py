@@ -38,7 +38,8 @@ def put_card(code: str, issuing: Site, target: Site, **fields) -> None:
           "collection": "card", "record_id": code, "hlc": f"{PHONE_MS:015d}:000000:phone",
           "base_version": None, "changes": changes}
     result = engine.apply_push(store(), [op], now_ms=PHONE_MS, max_drift_ms=300_000,
-                               scope=Scope.everywhere(), server_node="server")
+                               scope=Scope.everywhere(), server_node="server",
+                               author="1")
     assert result.results[0].status == "applied", result.results[0]
 
 

@@ -325,3 +325,21 @@ def test_a_card_for_a_site_no_longer_listed_shows_the_issuing_sites_contact(
     assert "紹介先の情報が見つかりませんでした" in text
     assert "ひだまりサロン" in text and "045-111-2222" in text
     assert client.get(f"/c/{minted['token']}/calendar.ics").status_code == 404
+
+
+@pytest.mark.parametrize("target", ["1" * 30, str(2**31), str(2**63), "0{other}"])
+def test_a_card_whose_target_cannot_be_a_site_id_shows_as_for_an_unknown_site(
+        client, create_site, create_user, mint_card, issue_card, other_ward, target):
+    salon = create_site(name="ひだまりサロン", phone="045-111-2222")
+    # "0<id>" names no site: sync site ids are a site's id as written, with no leading 0.
+    other = create_site(name="よその区のひろば", ward=other_ward)
+    issuer = create_user(sites=[salon])
+    minted = mint_card(issuer, salon)
+    issue_card(issuer, minted["short_code"], salon,
+               SimpleNamespace(id=target.format(other=other.id)))
+    response = client.get(f"/c/{minted['token']}")
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "紹介先の情報が見つかりませんでした" in text
+    assert "ひだまりサロン" in text and "よその区のひろば" not in text
+    assert client.get(f"/c/{minted['token']}/calendar.ics").status_code == 404

@@ -153,14 +153,17 @@ def test_hub_staff_resubmit_a_corrected_op_or_dismiss_one_with_a_reason(
     other = new_op(salon, session="pm", changes={"fathers": "x"})
     push(client, volunteer, [wrong, other])
     hub = auth_header(create_user("hub_staff"))
+    listed = {e["op_id"]: e["id"] for e in client.get("/api/sync/quarantine", headers=hub).json}
+    wrong["id"], other["id"] = listed[wrong["op_id"]], listed[other["op_id"]]
     corrected = {**wrong, "op_id": str(uuid.uuid4()), "changes": {"parents": 1}}
-    refused = client.post(f"/api/sync/quarantine/{wrong['op_id']}/resubmit",
+    del corrected["id"]
+    refused = client.post(f"/api/sync/quarantine/{wrong['id']}/resubmit",
                           json={"op": corrected}, headers=volunteer)
     assert refused.status_code == 403
-    applied = client.post(f"/api/sync/quarantine/{wrong['op_id']}/resubmit",
+    applied = client.post(f"/api/sync/quarantine/{wrong['id']}/resubmit",
                           json={"op": corrected}, headers=hub)
     assert applied.status_code == 200 and applied.json["status"] == "applied"
-    dismissed = client.post(f"/api/sync/quarantine/{other['op_id']}/dismiss",
+    dismissed = client.post(f"/api/sync/quarantine/{other['id']}/dismiss",
                             json={"note": "入力ミス、本人に確認済み"}, headers=hub)
     assert dismissed.status_code == 200 and dismissed.json["state"] == "dismissed"
     assert client.get("/api/sync/quarantine", headers=hub).json == []

@@ -36,7 +36,8 @@ def filled(app, create_site, other_ward, create_user):
     admin = operations.write_scope(create_user("admin"))
     for batch in (ops, again):
         result = engine.apply_push(operations.store(), batch, now_ms=NOW_MS,
-                                   max_drift_ms=60_000, scope=admin, server_node="test")
+                                   max_drift_ms=60_000, scope=admin, server_node="test",
+                                   author="1")
         assert all(r.status == "applied" for r in result.results)
     return mine, theirs, {o["record_id"] for o in again}, result.cursor - len(again)
 
@@ -101,7 +102,7 @@ def test_a_site_that_a_re_import_moves_to_another_ward_takes_its_records_along(
     result = engine.apply_push(operations.store(), [op(f"{site.id}:2026-11-03:am", {"parents": 2})],
                                now_ms=NOW_MS, max_drift_ms=60_000,
                                scope=operations.write_scope(create_user("admin")),
-                               server_node="test")
+                               server_node="test", author="1")
     assert result.results[0].status == "applied"
     here, there = create_user("hub_staff"), create_user("hub_staff", ward=other_ward)
     assert len(pages(operations.read_scope(here), 10)) == 1

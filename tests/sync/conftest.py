@@ -16,6 +16,8 @@ NOW_MS = 1_750_000_000_000
 MAX_DRIFT_MS = 60_000
 SERVER = "server-1"
 SITE = "kohoku-hiroba"
+AUTHOR = "42"
+"""Who the server signed in for a push: op ids are idempotent per author."""
 OTHER_SITE = "tsurumi-salon"
 VISIT_ID = f"{SITE}:2025-04-08:am"
 
@@ -68,7 +70,7 @@ def create_op(new_op_id):
 def push(store):
     """Returns ``push(ops, scope=…, now_ms=…)`` against the test's store."""
 
-    def run(ops, *, scope=None, now_ms=NOW_MS, target=None):
+    def run(ops, *, scope=None, now_ms=NOW_MS, target=None, author=AUTHOR):
         return apply_push(
             target or store,
             ops,
@@ -76,6 +78,7 @@ def push(store):
             max_drift_ms=MAX_DRIFT_MS,
             scope=scope or Scope.of(SITE, may_restore=True),
             server_node=SERVER,
+            author=author,
         )
 
     return run

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync.collections import CARD_STATUS
-from sync.engine import apply_push, changes_since
+from sync.engine import apply_push, changes_since, op_key
 from sync.hlc import HLC
 from sync.merge import order
 from sync.protocol import Op, Reason, RecordKey, Scope, Status
@@ -26,6 +26,7 @@ from sync.store import MemoryStore
 NOW_MS = 1_750_000_000_000
 SETUP_MS = NOW_MS - 100_000
 SITE = "site-a"
+AUTHOR = "42"  # who signs in for every push here
 SCOPE = Scope.of(SITE, may_restore=True, staff=(SITE, "site-b"))  # may confirm arrivals
 V1 = RecordKey("visit", f"{SITE}:2025-04-08:am")  # created by the setup
 V2 = RecordKey("visit", f"{SITE}:2025-04-08:pm")  # created offline
@@ -161,7 +162,7 @@ class CrashingStore(MemoryStore):
 
 def push(store, ops):
     return apply_push(store, ops, now_ms=NOW_MS, max_drift_ms=60_000, scope=SCOPE,
-                      server_node="server-1")
+                      server_node="server-1", author=AUTHOR)
 
 
 def pull_into(replica, store, cursor, limit):
@@ -210,8 +211,8 @@ def observable(store):
                     for key, r in snapshot["records"].items()},
         "conflicts": sorted((c.conflict_id, c.value, c.winner_op_id)
                             for c in store.list_conflicts(Scope.everywhere())),
-        "answers": {op_id: (entry.result.status, entry.result.reason)
-                    for op_id, (entry, _position) in snapshot["log"].items()},
+        "answers": {entry.result.op_id: (entry.result.status, entry.result.reason)
+                    for entry, _position in snapshot["log"].values()},
         "quarantine": {op_id: entry.reason for op_id, entry in snapshot["quarantine"].items()},
     }
 
@@ -246,7 +247,7 @@ def test_no_op_is_lost(draw):
             assert status is Status.APPLIED
         else:
             assert (status, reason) == (Status.REJECTED, action.rejected_for)
-            assert quarantine[op.op_id].payload == op.to_dict()
+            assert quarantine[op_key(AUTHOR, op.op_id)].payload == op.to_dict()
 
 
 @PROPERTY_SETTINGS

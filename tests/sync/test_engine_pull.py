@@ -90,7 +90,7 @@ def test_a_volunteer_never_receives_another_sites_records_whatever_the_cursor(
 
 def test_the_directory_is_readable_from_every_scope(store, push, create_op):
     push([create_op({"site_id": OTHER_SITE, "title": "親子ヨガ"}, collection="programme",
-                    record_id="prog-1")], scope=Scope.of(OTHER_SITE))
+                    record_id="prog-1")], scope=Scope.of(OTHER_SITE, staff=(OTHER_SITE,)))
     push([create_op({"parents": 1}, record_id=visit_id(OTHER_SITE, 1))],
          scope=Scope.of(OTHER_SITE))
     changes = changes_since(store, 0, Scope.of(SITE), 10).changes

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from sync.engine import apply_push, changes_since
+from sync.engine import apply_push, changes_since, op_key
 from sync.errors import BatchTooLarge, InvalidRequest, StaleBatch, UnsupportedProtocol
 from sync.hlc import HLC, parse
 from sync.protocol import (
@@ -23,6 +23,7 @@ from sync.store import MemoryStore
 NOW_MS = 1_750_000_000_000
 SITE = "kohoku-hiroba"
 OTHER_SITE = "tsurumi-salon"
+AUTHOR = "42"  # whom the ``push`` fixture signs in
 VISIT_ID = f"{SITE}:2025-04-08:am"
 CARD_ID = "card-0001"
 
@@ -71,7 +72,7 @@ def test_each_invalid_op_is_quarantined_while_the_good_ops_of_its_batch_apply(
     assert results[1].message
     assert visit_data(store)["parents"] == 2
     assert visit_data(store)["children_0"] == 1
-    entry = store.get_quarantine(results[1].op_id)
+    entry = store.get_quarantine(op_key(AUTHOR, results[1].op_id))
     assert entry.reason is reason
     assert entry.state is QuarantineState.OPEN
     assert entry.payload == (bad.to_dict() if hasattr(bad, "to_dict") else bad)
@@ -79,9 +80,9 @@ def test_each_invalid_op_is_quarantined_while_the_good_ops_of_its_batch_apply(
 
 def test_a_quarantine_entry_names_the_site_the_op_aimed_at(push, create_op, store):
     result = push([create_op({"parents": 1}, record_id=f"{OTHER_SITE}:2025-04-08:am")]).results[0]
-    entry = store.get_quarantine(result.op_id)
+    entry = store.get_quarantine(op_key(AUTHOR, result.op_id))
     assert entry.site_id == OTHER_SITE
-    assert entry.user_id == "user-phone-a"
+    assert entry.user_id == AUTHOR  # who signed in, whatever the op claims
 
 
 def test_a_retried_push_returns_the_same_answers_and_changes_nothing(store, push, create_op):
@@ -132,7 +133,7 @@ def test_a_push_over_the_limit_is_refused_whole(store, create_op):
     ops = [create_op({"parents": 1}) for _ in range(4)]
     with pytest.raises(BatchTooLarge) as raised:
         apply_push(store, ops, now_ms=NOW_MS, max_drift_ms=0, scope=Scope.of(SITE),
-                   server_node="s", max_batch=3)
+                   server_node="s", author=AUTHOR, max_batch=3)
     assert raised.value.limit == 3
     assert "3" in raised.value.message
     assert raised.value.code == "batch_too_large"
@@ -223,13 +224,41 @@ def test_a_push_gives_up_only_after_repeated_races(create_op, push):
         push([create_op({"parents": 2})], target=AlwaysStale())
 
 
-def test_a_card_without_its_site_yet_is_kept_until_the_op_naming_it_arrives(push, create_op):
+def test_a_records_first_op_must_name_its_sites(push, create_op, store):
+    # The security review: a card op naming no site applied, so anyone signed in could
+    # write a record of another site's before its own phone synced.
     opened = create_op({"status": "opened"}, device="phone-b", collection="card",
                        record_id=CARD_ID, at_ms=NOW_MS - 1)
+    only_target = create_op({"target_site_id": SITE, "message": "x"}, collection="card",
+                            record_id=CARD_ID)
     issued = create_op({"status": "issued", "issuing_site_id": SITE, "target_site_id": OTHER_SITE},
                        collection="card", record_id=CARD_ID, at_ms=NOW_MS - 2)
-    results = push([opened, issued]).results
-    assert [r.status for r in results] == [Status.APPLIED, Status.APPLIED]
+    results = push([opened, only_target, issued]).results
+    assert [r.status for r in results] == [Status.REJECTED, Status.REJECTED, Status.APPLIED]
+    assert [r.reason for r in results[:2]] == [Reason.OUT_OF_SCOPE] * 2
+    assert "issuing_site_id" in results[1].message
+    stored = store.snapshot()["records"][("card", CARD_ID)]
+    assert json.loads(stored.data_json)["status"] == "issued"
+
+
+def test_a_public_record_without_a_site_is_refused(push, create_op, store):
+    programme = create_op({"title": "どこにも属さない"}, collection="programme",
+                          record_id="prog-1")
+    result = push([programme], scope=Scope.everywhere()).results[0]
+    assert (result.status, result.reason) == (Status.REJECTED, Reason.OUT_OF_SCOPE)
+    assert ("programme", "prog-1") not in store.snapshot()["records"]
+
+
+def test_a_scope_without_sites_writes_nothing(push, create_op, store):
+    # A ward officer reads the ward and writes through push nothing at all.
+    ops = [create_op({"parents": 1}),
+           create_op({"status": "issued", "issuing_site_id": SITE, "target_site_id": OTHER_SITE},
+                     collection="card", record_id=CARD_ID),
+           create_op({"summary": "x"}, collection="outreach", record_id="o-1"),
+           create_op({"site_id": SITE, "title": "x"}, collection="programme", record_id="p-1")]
+    results = push(ops, scope=Scope(frozenset())).results
+    assert {r.status for r in results} == {Status.REJECTED}
+    assert store.snapshot()["records"] == {}
 
 
 def _issued_card_and_arrival(push, create_op):
@@ -284,7 +313,7 @@ def test_ops_may_come_as_wire_dicts(push, create_op, store):
 )
 def test_bad_clock_arguments_are_refused(store, arguments):
     with pytest.raises(InvalidRequest):
-        apply_push(store, [], scope=Scope.of(SITE), **arguments)
+        apply_push(store, [], scope=Scope.of(SITE), author=AUTHOR, **arguments)
 
 
 def test_only_the_current_protocol_version_is_spoken():

@@ -1,0 +1,14 @@
+"""Fields that several wire areas share."""
+
+from marshmallow import fields
+
+
+class StrictBoolean(fields.Boolean):
+    """``true`` or ``false`` only: marshmallow's own also takes 1, 0, "yes" and "on", which
+    the document (``type: boolean``) does not allow, so a client's mistake would pass."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        # A set of {True} would not do: 1 == True, so 1 is in it.
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
