@@ -41,12 +41,6 @@ class PasswordChangeSchema(RequestSchema):
     new_password = fields.String(required=True, validate=PASSWORD, load_only=True)
 
 
-class MembershipSiteSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    kind = fields.String()
-
-
 class UserSchema(Schema):
     id = fields.Integer(dump_only=True)
     login = fields.String()

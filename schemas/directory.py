@@ -253,10 +253,3 @@ class KindMappingSchema(Schema):
 
     source_type = fields.String(required=True, validate=validate.Length(min=1, max=120))
     kind = fields.String(required=True, validate=validate.OneOf(SITE_KINDS))
-
-
-class ImportProblemSchema(Schema):
-    line = fields.Integer()
-    column = fields.String(allow_none=True)
-    reason = fields.String()
-

@@ -47,8 +47,8 @@ def create_app(test_config: dict | None = None) -> Flask:
                       card_reports_bp, api_docs_bp, pwa.bp):
         app.register_blueprint(blueprint)
 
-    from .cards.jobs import init_scheduler
     from .cli import register_commands
+    from .jobs import init_scheduler
 
     register_commands(app)
     init_scheduler(app)

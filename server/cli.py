@@ -197,10 +197,11 @@ def _japan_datetime(_ctx, _param, value: str | None):
               help="Run as of this time instead of now (no offset: Japan time).")
 @with_appcontext
 def run_jobs(at: datetime | None) -> None:
-    """Run the card jobs that are due: expiry (hourly), the evening notice and token
-    accounting (daily). Each runs once per hour or day however often this is called, so
-    cron may call it every few minutes, beside or instead of TSUNAGU_SCHEDULER."""
-    from .cards.jobs import run_due
+    """Run the scheduled jobs that are due: card expiry (hourly), the evening notice, token
+    accounting and the retention of free text (daily). Each runs once per hour or day
+    however often this is called, so cron may call it every few minutes, beside or instead
+    of TSUNAGU_SCHEDULER."""
+    from .jobs import run_due
     from .timeutil import utcnow
 
     try:

@@ -8,7 +8,7 @@ no losing value is left in the record's metadata. Rejected ops waiting in quaran
 the same fields of their payload once they are older than the period.
 
 A record with no own date, or one in the future (a phone sets it freely: 2999-01-01),
-counts from when the server received its text instead (see ``written_ms``), so no text
+counts from when the server received its text instead (see ``redact_record``), so no text
 outlives the period whatever the record says.
 """
 
@@ -19,20 +19,19 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from sync import engine
-from sync.hlc import parse as parse_hlc
-from sync.protocol import Scope, conflict_id
+from sync.protocol import Scope
 
-from .cards.skips import Skips
 from .extensions import db
+from .job_skips import Skips
+from .replication import writes
 from .replication.models import SyncQuarantine, SyncRecord
-from .replication.operations import store
+from .timeutil import parse_day
 
 # collection: (the record's own date field, its free-text fields)
 FREE_TEXT = {
     "visit": ("session_date", ("notes",)),
     "card": ("issued_on", ("message", "ask_for")),
-    "outreach": ("visit_date", ("summary",)),
+    "outreach": ("visit_date", ("summary", "follow_up")),
 }
 ANY_FREE_TEXT = tuple(sorted({name for _date, fields in FREE_TEXT.values() for name in fields}))
 """What a quarantined op loses when its collection is none of the above (quarantine
@@ -44,7 +43,7 @@ DAY_MS = 24 * 3600 * 1000
 def redact_old_text(today: date, now_ms: int) -> dict:
     """Clear free text older than the period; returns how many records and quarantined
     ops were redacted, and ``"skipped"`` for those that could not be (see
-    ``cards.skips.Skips``): each is logged and tried again on the next run, and the
+    ``job_skips.Skips``): each is logged and tried again on the next run, and the
     others are redacted all the same. Safe to run again: a redacted record is not
     written twice."""
     days = current_app.config["TEXT_RETENTION_DAYS"]
@@ -53,15 +52,15 @@ def redact_old_text(today: date, now_ms: int) -> dict:
     counts = {"records": 0, "quarantined": 0}
     for collection in FREE_TEXT:
         rows = db.session.execute(select(
-            SyncRecord.record_id, SyncRecord.version, SyncRecord.data_json,
-            SyncRecord.meta_json).where(SyncRecord.collection == collection)).all()
-        for record_id, version, data_json, meta_json in rows:
+            SyncRecord.record_id, SyncRecord.version, SyncRecord.data_json)
+            .where(SyncRecord.collection == collection)).all()
+        for record_id, version, data_json in rows:
             # The store writes on a connection of its own: a failure rolls the session's
             # reads back (``writes=False``).
             with skips.item(f"{collection}/{record_id}"):
                 if redact_record(collection, record_id, version, json.loads(data_json),
-                                 json.loads(meta_json), today=today, cutoff=cutoff,
-                                 before_ms=before_ms, now_ms=now_ms):
+                                 today=today, cutoff=cutoff, before_ms=before_ms,
+                                 now_ms=now_ms):
                     counts["records"] += 1
     rows = db.session.execute(select(SyncQuarantine.op_id, SyncQuarantine.payload_json)
                               .where(SyncQuarantine.received_ms < before_ms)).all()
@@ -73,58 +72,42 @@ def redact_old_text(today: date, now_ms: int) -> dict:
     return skips.noted_in(counts)
 
 
-def redact_record(collection: str, record_id: str, version: int, data: dict, meta: dict, *,
+def redact_record(collection: str, record_id: str, version: int, data: dict, *,
                   today: date, cutoff: date, before_ms: int, now_ms: int) -> bool:
     """Clear the record's free text that is past the period, and the conflicts kept for
-    those fields, by a server write; False when there was none.
+    those fields, by a server write (``sync.engine.clear_fields``); False when there was
+    none.
 
     Text counts from the record's own date when it has one that is not in the future
     (``today``): older than ``cutoff``, it all goes. Otherwise each field counts from
-    when its text was received (``written_ms``), older than ``before_ms``.
+    when its text was received, older than ``before_ms``.
+
+    Received when: the change feed (``sync_change``) and the op log (``sync_op``) hold
+    positions and answers, but no time; only quarantine rows keep a receipt time. The
+    merge metadata keeps each write's hybrid logical clock, and the engine clears a field
+    by the newest of its own (``sync.merge.written_ms``, over its value and the values
+    kept as conflicts): the phone's clock when it wrote, which the push clamps to the
+    server's own when it runs more than ``SYNC_MAX_DRIFT_MS`` ahead. So, unlike a date the
+    phone sets, it is never later than the receipt (give or take that drift), and text
+    cannot stay past the period through it. It can be earlier (written offline, or a
+    phone clock behind, though a phone moves its clock past every server clock it has
+    seen): then the text goes sooner, the safe side for a rule that exists to forget. It
+    is the field's own: a later write to another field (a status) does not extend a
+    message's life, and a new text restarts its period.
     """
     date_field, fields = FREE_TEXT[collection]
-    own = _day(data.get(date_field))
+    own = parse_day(data.get(date_field))
     if own is not None and own <= today:
-        due = fields if own < cutoff else ()
+        if own >= cutoff:
+            return False
+        older_than_ms = None  # all of it goes
     else:
-        due = tuple(name for name in fields
-                    if (written := written_ms(meta, name)) is not None and written < before_ms)
-    settled = tuple(conflict_id(collection, record_id, name, op)
-                    for name in due
-                    for op in (meta["fields"].get(name) or {}).get("conflicts") or ())
-    if not settled and all(data.get(name) is None for name in due):
-        return False
-    engine.write_as_server(
-        store(), collection, record_id, {name: None for name in due},
-        resolves=settled, op_id=str(uuid.uuid5(
+        older_than_ms = before_ms
+    return writes.clear_fields(
+        collection, record_id, fields, older_than_ms=older_than_ms,
+        op_id=str(uuid.uuid5(
             uuid.NAMESPACE_URL, f"tsunagu:redact:{collection}:{record_id}:{version}")),
-        user_id=REDACTOR, now_ms=now_ms, scope=Scope.everywhere(),
-        server_node=current_app.config["SYNC_NODE_ID"])
-    return True
-
-
-def written_ms(meta: dict, name: str) -> int | None:
-    """When the text of field ``name`` (its value and the values kept as conflicts) came
-    to the server, as near as the server can tell, in epoch ms; None when the field was
-    never written.
-
-    Why this time: the change feed (``sync_change``) and the op log (``sync_op``) hold
-    positions and answers, but no time; only quarantine rows keep a receipt time. The
-    merge metadata keeps each write's hybrid logical clock: the phone's clock when it
-    wrote, which the push clamps to the server's own when it runs more than
-    ``SYNC_MAX_DRIFT_MS`` ahead. So, unlike a date the phone sets, it is never later than
-    the receipt (give or take that drift), and text cannot stay past the period through
-    it. It can be earlier (written offline, or a phone clock behind, though a phone moves
-    its clock past every server clock it has seen): then the text goes sooner, the safe
-    side for a rule that exists to forget. It is the field's own: a later write to
-    another field (a status) does not extend a message's life, and a new text restarts
-    its period.
-    """
-    field = meta["fields"].get(name)
-    if not field:
-        return None
-    writes = [field.get("winner"), *(field.get("conflicts") or {}).values()]
-    return max((parse_hlc(write["hlc"]).wall_ms for write in writes if write), default=None)
+        author=REDACTOR, scope=Scope.everywhere(), now_ms=now_ms) is not None
 
 
 def redact_quarantined(op_id: str, payload_json: str) -> bool:
@@ -146,9 +129,3 @@ def redact_quarantined(op_id: str, payload_json: str) -> bool:
                        .values(payload_json=json.dumps(payload)))
     return True
 
-
-def _day(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None

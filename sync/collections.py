@@ -16,7 +16,14 @@ from enum import StrEnum
 from typing import Any
 
 from .protocol import Reason
-from .vocabulary import CONSULTATION_TOPICS, CONTACT_ROLES, FEATURE_TAGS, PROGRAMME_THEMES
+from .vocabulary import (
+    CONSULTATION_TOPICS,
+    FEATURE_TAGS,
+    LOCAL_PEOPLE_ROLES,
+    OUTREACH_ROLES,
+    OUTREACH_TOPICS,
+    PROGRAMME_THEMES,
+)
 
 MAX_COUNT = 100_000
 """No session sees more visitors; a bigger number is a typing or client error."""
@@ -430,16 +437,70 @@ CARD = CollectionSpec(
     minted_ids=True,
 )
 
+def outreach_record_id(place_site_id: str, visit_date: str, site_id: str) -> str:
+    """The id of one outreach visit: the place visited, the date, and the visiting site.
+
+    The nursery teacher and the nurse who went together compute the same id on their own
+    phones, so their counts land in one record, as two phones logging one session do.
+
+    :raise ValueError: a part is not a valid site id or ISO date.
+    """
+    for name, check, value in (
+        ("place_site_id", site_identifier, place_site_id),
+        ("visit_date", iso_date, visit_date),
+        ("site_id", site_identifier, site_id),
+    ):
+        message = check(value)
+        if message is not None:
+            raise ValueError(f"{name} {message}")
+    return f"{place_site_id}:{visit_date}:{site_id}"
+
+
+_OUTREACH_PARTS = ("place_site_id", "visit_date", "site_id")
+
+
+def parse_outreach_record_id(record_id: str) -> dict[str, str] | None:
+    """``{"place_site_id", "visit_date", "site_id"}`` from an outreach id, or ``None``."""
+    parts = _outreach_parts(record_id)
+    return None if parts is None else dict(zip(_OUTREACH_PARTS, parts, strict=True))
+
+
+@functools.lru_cache(maxsize=4096)
+def _outreach_parts(record_id: str) -> tuple[str, ...] | None:
+    parts = tuple(record_id.split(":"))
+    if len(parts) != 3:
+        return None
+    try:
+        outreach_record_id(*parts)
+    except ValueError:
+        return None
+    return parts
+
+
+OUTREACH_COUNTERS = (
+    *(f"went_{role}" for role in OUTREACH_ROLES),
+    "parents",
+    "children",
+    *(f"met_{role}" for role in LOCAL_PEOPLE_ROLES),
+)
+
 OUTREACH = CollectionSpec(
     name="outreach",
     fields={
+        **{name: counter() for name in OUTREACH_COUNTERS},
+        "place_site_id": register(site_identifier, nullable=False),
+        "visit_date": register(iso_date, nullable=False),
         "site_id": register(site_identifier, nullable=False),
-        "visit_date": register(iso_date),
-        "visitor_role": register(one_of(CONTACT_ROLES)),
+        "topics": set_of(one_of(OUTREACH_TOPICS)),
+        "follow_up": register(text(300)),
+        "follow_up_site_id": register(site_identifier),
+        "follow_up_by": register(iso_date),
         "summary": register(_TEXT_LONG),
-        "activities": set_of(one_of(PROGRAMME_THEMES)),
     },
+    # The visiting site owns the record; the place visited (a salon) sees it too.
     site_field="site_id",
+    shared_site_field="place_site_id",
+    identity=parse_outreach_record_id,
 )
 
 

@@ -4,29 +4,21 @@ Every function takes the store, the time (``now_ms``), the ids it needs and the 
 ``Scope`` as arguments, and does nothing else outside memory. A push costs one
 ``Store.load_batch`` and one ``Store.write_batch`` whatever its size (repeated only when
 a concurrent writer got there first, see ``StaleBatch``).
+
+Reading and checking an incoming op is ``incoming``'s; planning and committing a batch is
+``batch``'s. This module is the public API over both, and the server's own ops.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
-import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
 from . import hlc as clocks
-from .collections import (
-    COLLECTIONS,
-    RECORD_ID,
-    CollectionSpec,
-    Kind,
-    Problem,
-    identifier,
-    site_identifier,
-)
+from .batch import Plan, as_duplicate, commit, stored_state
+from .collections import COLLECTIONS, Kind, identifier
 from .errors import (
     BatchTooLarge,
     ConflictNotFound,
@@ -38,7 +30,8 @@ from .errors import (
     StaleBatch,
     UnknownRecord,
 )
-from .merge import Stamp, apply_op, conflict_write, new_state, open_conflicts
+from .incoming import MAX_VERSION, Incoming, loadable, op_key, own_op_id, read_op
+from .merge import conflict_write, kept_conflicts, written_ms
 from .protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_BATCH_OPS,
@@ -49,28 +42,29 @@ from .protocol import (
     PushResult,
     QuarantineEntry,
     QuarantineState,
-    Reason,
     RecordKey,
     Scope,
-    Status,
     WirePage,
+    conflict_id,
     parse_conflict_id,
 )
-from .store import (
-    Loaded,
-    LogEntry,
-    QuarantineClose,
-    RecordWrite,
-    Store,
-    StoredRecord,
-    WriteBatch,
-)
+from .store import Loaded, QuarantineClose, Store, WriteBatch
 
-ATTEMPTS = 5
-"""How often a push is recomputed when concurrent writers keep invalidating it."""
-
-MAX_VERSION = 2**31 - 1
-"""A record's version is stored as a 32-bit integer: no op can have seen a later one."""
+__all__ = [
+    "MAX_VERSION",
+    "Resolution",
+    "apply_push",
+    "changes_since",
+    "clear_fields",
+    "dismiss_quarantined",
+    "op_key",
+    "own_op_id",
+    "resolve_conflict",
+    "restore_record",
+    "resubmit_quarantined",
+    "wire_since",
+    "write_as_server",
+]
 
 
 # --- public API -------------------------------------------------------------------------------
@@ -114,17 +108,17 @@ def apply_push(
         raise BatchTooLarge(len(ops), max_batch)
     _check_clock_arguments(now_ms, max_drift_ms, server_node)
     _check_author(author)
-    incoming = [_read(raw, author) for raw in ops]
-    keys = {item.op.key for item in incoming if item.op is not None and _loadable(item.op)}
+    incoming = [read_op(raw, author) for raw in ops]
+    keys = {item.op.key for item in incoming if item.op is not None and loadable(item.op)}
 
-    def plan(loaded: Loaded) -> _Plan:
-        planned = _Plan(loaded, now_ms=now_ms, max_drift_ms=max_drift_ms, scope=scope,
-                        minted=minted)
+    def plan(loaded: Loaded) -> Plan:
+        planned = Plan(loaded, now_ms=now_ms, max_drift_ms=max_drift_ms, scope=scope,
+                       minted=minted)
         for item in incoming:
             planned.take(item)
         return planned
 
-    results = _commit(store, [item.key for item in incoming], keys, plan)
+    results = commit(store, [item.key for item in incoming], keys, plan)
     positions = [r.position for r in results if r.position is not None]
     clocks_seen = [r.hlc for r in results if r.hlc is not None]
     return PushResult(
@@ -214,7 +208,7 @@ def resolve_conflict(
 
     def build(loaded: Loaded) -> Op:
         stored = loaded.records.get(key)
-        state = _decode(stored) if stored is not None else None
+        state = stored_state(stored) if stored is not None else None
         kept = conflict_write(state, field, loser) if state is not None else None
         if stored is None or kept is None:
             raise ConflictNotFound(f"no open conflict {conflict_id!r}")
@@ -254,8 +248,9 @@ def restore_record(
     :raise UnknownRecord: the record was never stored.
     :raise RejectedOp: ``scope`` may not restore, or the record is outside it.
     """
-    return _write_stored(store, collection, record_id, op_id=op_id, user_id=user_id,
-                         now_ms=now_ms, scope=scope, server_node=server_node, restore=True)
+    return _write_stored(store, collection, record_id, lambda state: {"restore": True},
+                         op_id=op_id, user_id=user_id, now_ms=now_ms, scope=scope,
+                         server_node=server_node)
 
 
 def resubmit_quarantined(
@@ -291,7 +286,7 @@ def resubmit_quarantined(
     if entry.state is not QuarantineState.OPEN:
         if entry.resubmitted_op_id == key:
             first = store.load_batch([key], []).results[key]
-            return _as_duplicate(first)
+            return as_duplicate(first)
         raise QuarantineClosed(f"quarantined op {op_id!r} is already {entry.state}")
     close = QuarantineClose(
         op_id=op_id,
@@ -341,409 +336,7 @@ def dismiss_quarantined(
     )
 
 
-# --- reading incoming ops -----------------------------------------------------------------------
-
-
-def op_key(author: str, op_id: str) -> str:
-    """The op log's key of ``author``'s op ``op_id``.
-
-    Idempotency is per author: a phone's retry is recognised, but nobody can claim an
-    id another author (a phone, or the server's own timers) will use, nor learn from a
-    "duplicate" answer what someone else's op did. An author is an identifier, so it
-    holds no ``:`` and the key reads back unambiguously.
-    """
-    return f"{author}:{op_id}"
-
-
-def own_op_id(key: str) -> str:
-    """The op's own id in an op-log key (``op_key``)."""
-    return key.partition(":")[2] or key
-
-
-@dataclass(frozen=True)
-class _Incoming:
-    op: Op | None
-    op_id: str  # the op's own id, or one derived from a payload without one
-    raw: Any  # as received
-    problem: Problem | None
-    author: str
-
-    @property
-    def key(self) -> str:
-        """The op-log key (``op_key``)."""
-        return op_key(self.author, self.op_id)
-
-    @property
-    def payload(self) -> Any:
-        """The op as received, JSON-ready, for the quarantine."""
-        return _op_payload(self.raw) if isinstance(self.raw, Op) else _json_ready(self.raw)
-
-
-def _read(raw: Op | Mapping[str, Any] | Any, author: str) -> _Incoming:
-    if isinstance(raw, Op):
-        op, problem = raw, None
-    elif isinstance(raw, Mapping):
-        try:
-            op, problem = Op.from_dict(raw), None
-        except ValueError as error:
-            op, problem = None, (Reason.MALFORMED, str(error))
-    else:
-        op, problem = None, (Reason.MALFORMED, "an op is a JSON object")
-    if op is not None:
-        problem = _envelope_problem(op)
-    claimed = op.op_id if op is not None else _claimed_op_id(raw)
-    if _is_uuid(claimed):
-        return _Incoming(op, claimed, raw, problem, author)
-    unnamed = _Incoming(op, "", raw, problem, author)
-    return replace(unnamed, op_id=_derived_op_id(unnamed.payload))
-
-
-def _json_ready(value: Any) -> Any:
-    """``value`` with what JSON cannot carry (``NaN``, infinities) made text, so that the
-    quarantine keeps every op, and its listing stays JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)
-    if isinstance(value, Mapping):
-        return {key: _json_ready(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_ready(item) for item in value]
-    return value
-
-
-def _op_payload(op: Op) -> Any:
-    try:
-        return op.to_dict()
-    except (TypeError, ValueError):  # an Op built in code with a non-mapping ``changes``
-        return {"unreadable_op": repr(op)}
-
-
-def _claimed_op_id(raw: Any) -> Any:
-    return raw.get("op_id") if isinstance(raw, Mapping) else None
-
-
-def _derived_op_id(payload: Any) -> str:
-    # An op without a usable id still needs one answer and one quarantine entry, also
-    # when it is sent again: a digest of its content names it the same way every time.
-    try:
-        text = json.dumps(payload, sort_keys=True, default=repr)
-    except (TypeError, ValueError):
-        text = repr(payload)
-    return "malformed-" + hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def _is_uuid(value: Any) -> bool:
-    """A UUID in its canonical text form (what ``str(uuid.UUID(...))`` gives)."""
-    return isinstance(value, str) and _UUID.fullmatch(value) is not None
-
-
-def _envelope_problem(op: Op) -> Problem | None:
-    """What is wrong with an op on its own, without looking at stored state."""
-    if not _is_uuid(op.op_id):
-        return Reason.MALFORMED, "op_id must be a UUID in canonical lowercase form"
-    for name in ("device_id", "user_id"):
-        message = identifier(getattr(op, name))
-        if message is not None:
-            return Reason.MALFORMED, f"{name} {message}"
-    try:
-        clocks.parse(op.hlc)
-    except ValueError:
-        return Reason.MALFORMED, "hlc must read like 001733000000000:000000:node"
-    if op.base_version is not None and (type(op.base_version) is not int
-                                        or not 0 <= op.base_version <= MAX_VERSION):
-        return Reason.MALFORMED, f"base_version must be null or an integer from 0 to {MAX_VERSION}"
-    if not isinstance(op.changes, Mapping) or not all(isinstance(k, str) for k in op.changes):
-        return Reason.MALFORMED, "changes must be an object"
-    if op.delete and op.restore:
-        return Reason.MALFORMED, "an op cannot both delete and restore"
-    if (op.delete or op.restore) and op.changes:
-        return Reason.MALFORMED, "a delete or restore carries no changes"
-    if not (op.changes or op.delete or op.restore or op.resolves):
-        return Reason.MALFORMED, "the op changes nothing"
-    if not isinstance(op.collection, str) or not isinstance(op.record_id, str):
-        return Reason.MALFORMED, "collection and record_id must be strings"
-    spec = COLLECTIONS.get(op.collection)
-    if spec is None:
-        return Reason.UNKNOWN_COLLECTION, f"there is no collection {op.collection!r}"
-    if not spec.accepts_id(op.record_id):
-        return Reason.MALFORMED, f"{op.record_id!r} is not a valid {op.collection} record id"
-    for settled in op.resolves:
-        parsed = parse_conflict_id(settled)
-        field = spec.fields.get(parsed[1]) if parsed is not None else None
-        if (parsed is None or parsed[0] != op.key or field is None
-                or field.kind != Kind.REGISTER or not _is_uuid(parsed[2])):
-            return Reason.MALFORMED, f"{settled!r} is not a conflict of this record"
-    return spec.problem(op.record_id, op.changes)
-
-
-def _loadable(op: Op) -> bool:
-    return (
-        isinstance(op.collection, str)
-        and op.collection in COLLECTIONS
-        and isinstance(op.record_id, str)
-        and RECORD_ID.fullmatch(op.record_id) is not None
-    )
-
-
-def _scope_problem(
-    op: Op, spec: CollectionSpec, data: Mapping[str, Any], scope: Scope
-) -> Problem | None:
-    if op.restore and not scope.may_restore:
-        return Reason.OUT_OF_SCOPE, "only hub staff may restore a deleted record"
-    sites = spec.sites(data)
-    if not sites:
-        # A record's first op names the sites it belongs to: a record without one would
-        # be writable by anyone signed in, and a public one would reach every ward.
-        missing = [name for name in spec.site_fields if op.changes.get(name) is None]
-        if missing:
-            return Reason.OUT_OF_SCOPE, (
-                f"a new {op.collection} must name {', '.join(missing)}")
-    elif not any(scope.covers(site) for site in sites):
-        return Reason.OUT_OF_SCOPE, f"{op.collection} {op.record_id} belongs to {sites[0]}"
-    owner = op.changes.get(spec.site_field)
-    if owner is not None and not scope.covers(owner):
-        return Reason.OUT_OF_SCOPE, f"{spec.site_field} {owner} is not one of your sites"
-    if spec.staff_writes:
-        site = owner if owner is not None else data.get(spec.site_field)
-        if not scope.staffs(site):
-            return Reason.OUT_OF_SCOPE, f"only staff of {spec.site_field} {site} write it"
-    for name, (value, site_field) in spec.staff_only.items():
-        if op.changes.get(name) != value:
-            continue
-        # Both the site the record names now and the one this op would give it: an op
-        # that moves a card to the staff's own site must not vouch for the old one. No
-        # site known yet refuses: staff confirm only what their replica shows.
-        named = [site for site in (data.get(site_field), op.changes.get(site_field))
-                 if site is not None]
-        if not named or not all(scope.staffs(site) for site in named):
-            site = named[0] if named else None
-            return Reason.OUT_OF_SCOPE, f"only staff of {site_field} {site} may set {name} {value}"
-    return None
-
-
-def _minted_problem(op: Op, spec: CollectionSpec, data: Mapping[str, Any],
-                    minted: Mapping[str, str] | None) -> Problem | None:
-    # Without it, anyone could claim the code printed on another site's paper card first.
-    # Checked on every op that sets or keeps an owner, so leaving the owner out of an op
-    # skips nothing.
-    if minted is None or not spec.minted_ids:
-        return None
-    site = op.changes.get(spec.site_field, data.get(spec.site_field))
-    if minted.get(op.record_id) != site:
-        return Reason.OUT_OF_SCOPE, f"{op.record_id} was not minted for {spec.site_field} {site}"
-    return None
-
-
-# --- planning a batch (pure) ----------------------------------------------------------------
-
-
-@dataclass
-class _Record:
-    spec: CollectionSpec
-    state: dict[str, Any]
-    expected_version: int | None
-    touched: bool = False
-
-
-@dataclass(frozen=True)
-class _Answer:
-    result: OpResult
-    record: RecordKey | None = None  # the position of this record's write goes in the result
-    again: int | None = None  # an op id repeated in this batch: the answer at this index
-
-
-class _Plan:
-    """Merges a batch in memory against what ``load_batch`` returned; no I/O."""
-
-    def __init__(
-        self,
-        loaded: Loaded,
-        *,
-        now_ms: int,
-        max_drift_ms: int | None,
-        scope: Scope,
-        quarantine: bool = True,
-        closes: tuple[QuarantineClose, ...] = (),
-        minted: Mapping[str, str] | None = None,
-    ) -> None:
-        self._loaded = loaded
-        self._minted = minted
-        self._now_ms = now_ms
-        self._max_drift_ms = max_drift_ms
-        self._scope = scope
-        self._quarantine = quarantine
-        self._closes = closes
-        self._records: dict[RecordKey, _Record] = {}
-        self._first_answer: dict[str, int] = {}
-        self._answers: list[_Answer] = []
-        self._log: list[LogEntry] = []
-        self._quarantined: list[QuarantineEntry] = []
-
-    def take(self, item: _Incoming) -> OpResult:
-        """Plan one op; returns its answer (position not yet known)."""
-        key = item.key
-        stored = self._loaded.results.get(key)
-        if stored is not None:
-            return self._answer(_Answer(_as_duplicate(stored)))
-        if key in self._first_answer:
-            first = self._first_answer[key]
-            return self._answer(_Answer(_as_duplicate(self._answers[first].result), again=first))
-        self._first_answer[key] = len(self._answers)
-        op, problem = item.op, item.problem
-        record = None
-        if op is not None and problem is None:
-            record = self._record(op.key)
-            assert record is not None  # the envelope check accepted the record id
-            problem = (_scope_problem(op, record.spec, record.state["data"], self._scope)
-                       or _minted_problem(op, record.spec, record.state["data"], self._minted))
-        if problem is not None:
-            return self._reject(item, problem)
-        assert op is not None and record is not None
-        return self._apply(op, key, record)
-
-    def _apply(self, op: Op, key: str, record: _Record) -> OpResult:
-        clock = clocks.parse(op.hlc)
-        clamped = False
-        if self._max_drift_ms is not None:
-            clock, clamped = clocks.clamp(clock, self._now_ms, self._max_drift_ms)
-        stamp = Stamp(
-            op_id=op.op_id,
-            device_id=op.device_id,
-            user_id=op.user_id,
-            # The envelope check parsed it, and a parsed clock formats back to the same text.
-            hlc=clock.format() if clamped else op.hlc,
-            version=record.state["version"] + 1,
-            base_version=op.base_version,
-        )
-        applied = apply_op(record.state, op, stamp, record.spec)
-        record.state = applied.state
-        record.touched = True
-        result = OpResult(
-            op_id=op.op_id,
-            status=Status.APPLIED,
-            version=stamp.version,
-            conflicts=applied.conflicts,
-            clamped=clamped,
-            hlc=stamp.hlc,
-        )
-        self._log.append(LogEntry(key, op.key, result))
-        return self._answer(_Answer(result, record=op.key))
-
-    def _reject(self, item: _Incoming, problem: Problem) -> OpResult:
-        reason, message = problem
-        result = OpResult(item.op_id, Status.REJECTED, reason=reason, message=message)
-        self._log.append(LogEntry(item.key, None, result))
-        payload = item.payload
-        self._quarantined.append(
-            QuarantineEntry(
-                op_id=item.key,
-                payload=payload,
-                reason=reason,
-                message=message,
-                # The author as signed in: the payload's own claim may be anything.
-                user_id=item.author,
-                device_id=_identifier_or_none(payload, "device_id"),
-                site_id=self._aimed_site(item.op),
-                received_ms=self._now_ms,
-            )
-        )
-        return self._answer(_Answer(result))
-
-    def _answer(self, answer: _Answer) -> OpResult:
-        self._answers.append(answer)
-        return answer.result
-
-    def _record(self, key: RecordKey) -> _Record | None:
-        if key in self._records:
-            return self._records[key]
-        spec = COLLECTIONS[key.collection]
-        stored = self._loaded.records.get(key)
-        if stored is not None:
-            record = _Record(spec, _decode(stored), stored.version)
-        else:
-            state = new_state(spec, key.record_id)
-            if state is None:
-                return None
-            record = _Record(spec, state, None)
-        self._records[key] = record
-        return record
-
-    def _aimed_site(self, op: Op | None) -> str | None:
-        if op is None or not _loadable(op):
-            return None
-        spec = COLLECTIONS[op.collection]
-        named = op.changes.get(spec.site_field) if isinstance(op.changes, Mapping) else None
-        if site_identifier(named) is None:
-            return named
-        record = self._record(op.key)
-        owner = record.state["data"].get(spec.site_field) if record is not None else None
-        return owner if site_identifier(owner) is None else None
-
-    @property
-    def rejection(self) -> OpResult | None:
-        return next((a.result for a in self._answers if a.result.status is Status.REJECTED), None)
-
-    def batch(self, encode: Callable[[Any], str]) -> WriteBatch:
-        writes = tuple(
-            RecordWrite(
-                key=key,
-                expected_version=record.expected_version,
-                version=record.state["version"],
-                deleted=record.state["deleted"],
-                public=record.spec.public,
-                sites=record.spec.sites(record.state["data"]),
-                data_json=encode(record.state["data"]),
-                meta_json=encode(record.state["meta"]),
-                conflicts=tuple(open_conflicts(record.spec, key, record.state)),
-            )
-            for key, record in self._records.items()
-            if record.touched
-        )
-        return WriteBatch(
-            records=writes,
-            log=tuple(self._log),
-            quarantine=tuple(self._quarantined) if self._quarantine else (),
-            closes=self._closes,
-        )
-
-    def finish(self, positions: Mapping[RecordKey, int]) -> tuple[OpResult, ...]:
-        final: list[OpResult] = []
-        for answer in self._answers:
-            if answer.again is not None:
-                final.append(_as_duplicate(final[answer.again]))
-            elif answer.record is not None:
-                final.append(_placed(answer.result, positions[answer.record]))
-            else:
-                final.append(answer.result)
-        return tuple(final)
-
-
-def _commit(
-    store: Store,
-    op_ids: Sequence[str],
-    keys: set[RecordKey],
-    plan: Callable[[Loaded], _Plan],
-    *,
-    check: Callable[[_Plan], None] | None = None,
-) -> tuple[OpResult, ...]:
-    """Load, plan, write; again from the start when a concurrent writer got there first."""
-    for attempt in range(ATTEMPTS):
-        planned = plan(store.load_batch(op_ids, keys))
-        if check is not None:
-            check(planned)
-        batch = planned.batch(store.canonical_json)
-        if batch.is_empty():
-            return planned.finish({})
-        try:
-            positions = store.write_batch(batch)
-        except StaleBatch:
-            if attempt == ATTEMPTS - 1:
-                raise
-            continue
-        return planned.finish(positions)
-    raise AssertionError("unreachable")
+# --- the server's own ops ---------------------------------------------------------------------
 
 
 def write_as_server(
@@ -768,25 +361,85 @@ def write_as_server(
     :raise UnknownRecord: the record was never stored.
     :raise RejectedOp: the changes fail validation or ``scope``; nothing is stored.
     """
-    return _write_stored(store, collection, record_id, op_id=op_id, user_id=user_id,
-                         now_ms=now_ms, scope=scope, server_node=server_node,
-                         changes=dict(changes), resolves=tuple(resolves))
+    op_fields = {"changes": dict(changes), "resolves": tuple(resolves)}
+    return _write_stored(store, collection, record_id, lambda state: op_fields, op_id=op_id,
+                         user_id=user_id, now_ms=now_ms, scope=scope, server_node=server_node)
+
+
+def clear_fields(
+    store: Store,
+    collection: str,
+    record_id: str,
+    fields: Sequence[str],
+    *,
+    older_than_ms: int | None = None,
+    op_id: str,
+    user_id: str,
+    now_ms: int,
+    scope: Scope,
+    server_node: str,
+) -> OpResult | None:
+    """Clear the register ``fields`` of a stored record and settle every conflict each one
+    keeps, in one server op (as ``write_as_server``), so that no value they held is left in
+    the record, its merge metadata included.
+
+    With ``older_than_ms``, only the fields last written before it (``merge.written_ms``)
+    are cleared, and a field never written is left alone. Which fields hold what is read
+    from the record as it is when the op is written. Returns ``None``, writing nothing,
+    when none of the fields to clear holds a value or keeps a conflict. Idempotent by
+    ``op_id`` under ``user_id``: retrying returns the first answer.
+
+    :raise InvalidRequest: a name in ``fields`` is not a register of ``collection``,
+        ``older_than_ms`` is not a whole number, or the clock arguments are invalid.
+    :raise UnknownRecord: the record was never stored.
+    :raise RejectedOp: the record is outside ``scope``; nothing is stored.
+    """
+    spec = COLLECTIONS.get(collection)
+    names = tuple(fields)
+    for name in names:
+        field = spec.fields.get(name) if spec is not None else None
+        if field is None or field.kind is not Kind.REGISTER:
+            raise InvalidRequest(f"{name!r} is not a register field of {collection!r}")
+    if older_than_ms is not None and type(older_than_ms) is not int:
+        raise InvalidRequest("older_than_ms must be a whole number of milliseconds or None")
+
+    def clearing(state: Mapping[str, Any]) -> dict[str, Any]:
+        due = [name for name in names
+               if older_than_ms is None
+               or (written := written_ms(state, name)) is not None and written < older_than_ms]
+        settled = tuple(conflict_id(collection, record_id, name, loser)
+                        for name in due for loser in kept_conflicts(state, name))
+        if not settled and all(state["data"].get(name) is None for name in due):
+            raise _NothingToWrite
+        return {"changes": {name: None for name in due}, "resolves": settled}
+
+    try:
+        return _write_stored(store, collection, record_id, clearing, op_id=op_id,
+                             user_id=user_id, now_ms=now_ms, scope=scope,
+                             server_node=server_node)
+    except _NothingToWrite:
+        return None
+
+
+class _NothingToWrite(Exception):
+    """Raised by an op's ``op_fields`` that finds nothing to change: no op is written."""
 
 
 def _write_stored(
     store: Store,
     collection: str,
     record_id: str,
+    op_fields: Callable[[Mapping[str, Any]], Mapping[str, Any]],
     *,
     op_id: str,
     user_id: str,
     now_ms: int,
     scope: Scope,
     server_node: str,
-    **op_fields: Any,
 ) -> OpResult:
-    """Apply one server op (``op_fields``: changes, restore, resolves) to a stored record,
-    stamped after every clock it has merged and based on its current version.
+    """Apply one server op to a stored record, stamped after every clock it has merged and
+    based on its current version. ``op_fields`` gives the op's changes, restore or
+    resolves from the record's current state (see ``merge``).
 
     :raise UnknownRecord: the record was never stored.
     """
@@ -797,15 +450,16 @@ def _write_stored(
         stored = loaded.records.get(key)
         if stored is None:
             raise UnknownRecord(f"no record {collection}/{record_id}")
+        state = stored_state(stored)
         return Op(
             op_id=op_id,
             device_id=server_node,
             user_id=user_id,
             collection=collection,
             record_id=record_id,
-            hlc=_server_clock(_decode(stored)["meta"]["hlc"], now_ms, server_node),
+            hlc=_server_clock(state["meta"]["hlc"], now_ms, server_node),
             base_version=stored.version,
-            **op_fields,
+            **op_fields(state),
         )
 
     return _apply_server_op(store, user_id, op_id, key, build, now_ms=now_ms, scope=scope)
@@ -829,8 +483,8 @@ def _apply_server_op(
     _check_author(author)
     log_key = op_key(author, op_id)
 
-    def plan(loaded: Loaded) -> _Plan:
-        planned = _Plan(
+    def plan(loaded: Loaded) -> Plan:
+        planned = Plan(
             loaded,
             now_ms=now_ms,
             max_drift_ms=max_drift_ms,
@@ -841,44 +495,20 @@ def _apply_server_op(
         stored = loaded.results.get(log_key)
         if stored is not None and fresh:
             raise OpIdReused(f"op_id {op_id} was used before")
-        planned.take(_Incoming(None, op_id, None, None, author) if stored
-                     else _read(build(loaded), author))
+        planned.take(Incoming(None, op_id, None, None, author) if stored
+                     else read_op(build(loaded), author))
         return planned
 
-    def refuse_rejected(planned: _Plan) -> None:
+    def refuse_rejected(planned: Plan) -> None:
         rejected = planned.rejection
         if rejected is not None:
             assert rejected.reason is not None and rejected.message is not None
             raise RejectedOp(rejected.reason, rejected.message)
 
-    return _commit(store, [log_key], {key}, plan, check=refuse_rejected)[0]
+    return commit(store, [log_key], {key}, plan, check=refuse_rejected)[0]
 
 
 # --- small helpers --------------------------------------------------------------------------
-
-
-def _decode(stored: StoredRecord) -> dict[str, Any]:
-    return {
-        "version": stored.version,
-        "deleted": stored.deleted,
-        "data": json.loads(stored.data_json),
-        "meta": json.loads(stored.meta_json),
-    }
-
-
-def _placed(result: OpResult, position: int) -> OpResult:
-    # Spelled out: ``dataclasses.replace`` inspects the fields on every call, once per op.
-    return OpResult(result.op_id, result.status, result.version, position, result.conflicts,
-                    result.clamped, result.hlc, result.reason, result.message)
-
-
-def _as_duplicate(result: OpResult) -> OpResult:
-    return replace(result, status=Status.DUPLICATE) if result.status is Status.APPLIED else result
-
-
-def _identifier_or_none(payload: Any, name: str) -> str | None:
-    value = payload.get(name) if isinstance(payload, Mapping) else None
-    return value if identifier(value) is None else None
 
 
 def _server_clock(after: str | None, now_ms: int, server_node: str) -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from . import hlc as clocks
 from .collections import CollectionSpec, Kind, Lattice
 from .protocol import Conflict, Op, RecordKey, conflict_id, parse_conflict_id
 
@@ -350,3 +351,27 @@ def conflict_write(state: Mapping[str, Any], field: str, loser_op_id: str) -> Ma
         return None
     return shown_conflicts(meta).get(loser_op_id)
 
+
+
+def kept_conflicts(state: Mapping[str, Any], field: str) -> tuple[str, ...]:
+    """The op ids of every write register ``field`` keeps as a conflict, in the order it
+    kept them, those equal to the value it shows included (``shown_conflicts`` leaves
+    them out, but each still holds its value)."""
+    meta = state["meta"]["fields"].get(field)
+    return tuple((meta or {}).get("conflicts") or ())
+
+
+def written_ms(state: Mapping[str, Any], field: str) -> int | None:
+    """When register ``field`` was last written, in epoch ms: the wall time of the newest
+    clock among the write it shows and those it keeps as conflicts; ``None`` when it was
+    never written.
+
+    It is the field's own: a later write to another field leaves it, a new write of this
+    one moves it. The clock is its author's (clamped by the push when it ran ahead of the
+    server's by more than the drift allowed), see ``hlc``.
+    """
+    meta = state["meta"]["fields"].get(field)
+    if not meta:
+        return None
+    writes = [meta.get("winner"), *(meta.get("conflicts") or {}).values()]
+    return max((clocks.parse(write["hlc"]).wall_ms for write in writes if write), default=None)

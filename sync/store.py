@@ -1,7 +1,7 @@
 """The storage port of the sync engine, and ``MemoryStore``, its in-memory twin.
 
 The engine touches storage only through ``Store``: one ``load_batch`` and one
-``write_batch`` per push, whatever its size. ``server/store.py`` implements the same
+``write_batch`` per push, whatever its size. ``server/replication/store.py`` implements the same
 port on SQLAlchemy, and one contract suite runs against both.
 """
 
@@ -168,14 +168,15 @@ class Store(Protocol):
     def list_conflicts(
         self, scope: Scope, *, author_id: str | None = None
     ) -> Sequence[Conflict]:
-        """Open conflicts of records in ``scope``, plus those written by ``author_id``."""
+        """Open conflicts of records in ``scope``, plus those written by ``author_id``,
+        in the order of their ids (so by record, then field)."""
         ...
 
     def list_quarantine(
         self, scope: Scope, *, author_id: str | None = None, open_only: bool = True
     ) -> Sequence[QuarantineEntry]:
         """Quarantined ops aimed at sites in ``scope``, plus those sent by ``author_id``,
-        oldest first."""
+        oldest first, and by entry id (``op_key``) among those received together."""
         ...
 
     def get_quarantine(self, op_id: str) -> QuarantineEntry | None:
@@ -305,19 +306,20 @@ class MemoryStore:
         self, scope: Scope, *, author_id: str | None = None
     ) -> Sequence[Conflict]:
         with self._lock:
-            return [
+            listed = [
                 conflict
                 for key, conflicts in self._conflicts.items()
                 for conflict in conflicts
                 if record_visible(scope, False, self._records[key].sites)
                 or (author_id is not None and conflict.user_id == author_id)
             ]
+        return sorted(listed, key=lambda conflict: conflict.conflict_id)
 
     def list_quarantine(
         self, scope: Scope, *, author_id: str | None = None, open_only: bool = True
     ) -> Sequence[QuarantineEntry]:
         with self._lock:
-            return [
+            listed = [
                 entry
                 for entry in self._quarantine.values()
                 if not (open_only and entry.state is not QuarantineState.OPEN)
@@ -326,6 +328,7 @@ class MemoryStore:
                     or (author_id is not None and entry.user_id == author_id)
                 )
             ]
+        return sorted(listed, key=lambda entry: (entry.received_ms, entry.op_id))
 
     def get_quarantine(self, op_id: str) -> QuarantineEntry | None:
         with self._lock:

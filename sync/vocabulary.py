@@ -32,17 +32,6 @@ FEATURE_TAGS = (
     "fathers_welcome",
     "prenatal_ok",
 )
-FEATURE_TAG_NAMES = {
-    "small_homely": ("少人数でアットホーム", "Small and homely"),
-    "outdoor_play": ("屋外で体を動かせる", "Room to move outdoors"),
-    "meet_many": ("多くの親子と知り合える", "Meet many other families"),
-    "family_consult": ("子育て以外の相談もできる", "Talk about more than child-rearing"),
-    "consult_room": ("相談室がある", "Consultation room"),
-    "temp_childcare": ("一時預かり", "Temporary childcare"),
-    "saturday": ("土曜開所", "Open on Saturdays"),
-    "fathers_welcome": ("父親も参加しやすい", "Fathers welcome"),
-    "prenatal_ok": ("妊娠中から利用できる", "Usable during pregnancy"),
-}
 
 ROLES = ("volunteer", "site_staff", "hub_staff", "ward_officer", "admin")
 
@@ -78,6 +67,34 @@ CONSULTATION_TOPICS = (
     "parenting_approach",
     "health_daily",
     "places_childcare",
+    "other",
+)
+# Outreach (step 4 of the source document): professionals go out to a salon and talk with
+# the parents there. Who went and whom they met are counted by role, never named.
+OUTREACH_ROLES = (
+    "nursery_teacher",
+    "public_health_nurse",
+    "parenting_partner",
+    "supporter",
+    "nutritionist",
+    "other",
+)
+OUTREACH_TOPICS = (
+    "development",
+    "discipline",
+    "feeding",
+    "sleep",
+    "play",
+    "checkups",
+    "nursery_use",
+    "local_places",
+    "other",
+)
+LOCAL_PEOPLE_ROLES = (
+    "neighborhood_assoc",
+    "welfare_commissioner",
+    "chief_child_commissioner",
+    "supporter",
     "other",
 )
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

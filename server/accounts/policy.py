@@ -5,9 +5,9 @@ ward officer → read own ward; admin → everything.
 """
 
 from ..errors import ApiError
+from ..replication.scope import WARD_READERS
 from .models import User
 
-WARD_READERS = {"hub_staff", "ward_officer"}
 PEOPLE_HUB_STAFF_MANAGE = {"volunteer", "site_staff", "hub_staff", "ward_officer"}
 
 

@@ -7,16 +7,16 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, case, exists, func, select, update
 
-from sync import engine
 from sync.errors import UnknownRecord
 from sync.protocol import Scope
 
 from ..extensions import db
+from ..job_skips import Skips
+from ..replication import writes
 from ..replication.models import SyncRecord
-from ..replication.operations import store
+from ..timeutil import parse_day
 from .models import CardToken
 from .records import all_cards
-from .skips import Skips
 
 log = logging.getLogger(__name__)
 
@@ -33,22 +33,16 @@ def expiry_op_id(short_code: str) -> str:
     return str(uuid.uuid5(_EXPIRY_OPS, f"{short_code}:expired"))
 
 
-def _day(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
 
 def is_past_its_time(card: dict, today: date, *, expire_days: int, grace_days: int) -> bool:
     """True for an issued or opened card whose planned date is more than ``grace_days``
     before ``today``, or, with no planned date, issued more than ``expire_days`` before."""
     if card.get("status") not in LIVE:
         return False
-    planned = _day(card.get("planned_date"))
+    planned = parse_day(card.get("planned_date"))
     if planned is not None:
         return planned + timedelta(days=grace_days) < today
-    issued = _day(card.get("issued_on"))
+    issued = parse_day(card.get("issued_on"))
     return issued is not None and issued + timedelta(days=expire_days) < today
 
 
@@ -56,7 +50,7 @@ def expire_due_cards(today: date, now_ms: int) -> dict:
     """Write ``status: expired`` to every card past its time (``today`` is Japan's), as the
     server, through the same merge as a phone's op. Returns ``{"today", "expired":
     [codes]}``, and ``"skipped"`` when a card could not be read or expired (see
-    ``skips.Skips``); the others are expired all the same."""
+    ``job_skips.Skips``); the others are expired all the same."""
     config = current_app.config
     skips = Skips("expire_cards")
     due = []
@@ -82,10 +76,8 @@ def expire_card(code: str, now_ms: int) -> bool:
     :raise RejectedOp: the card rules no longer accept the record: a person must look.
     """
     try:
-        engine.write_as_server(
-            store(), "card", code, {"status": "expired"}, op_id=expiry_op_id(code),
-            user_id=SCHEDULER_USER, now_ms=now_ms, scope=Scope.everywhere(),
-            server_node=current_app.config["SYNC_NODE_ID"])
+        writes.write_as_server("card", code, {"status": "expired"}, op_id=expiry_op_id(code),
+                               author=SCHEDULER_USER, scope=Scope.everywhere(), now_ms=now_ms)
     except UnknownRecord:
         log.warning("card %s not expired: no such record", code)
         return False

@@ -1,4 +1,4 @@
-"""Card tokens, the notices in a site's inbox, and the runs of scheduled jobs.
+"""Card tokens and the notices in a site's inbox.
 
 A card itself is a sync record (collection ``card``, see ``sync/collections.py``) whose
 id is the token's short code; this table holds what must exist before the card does.
@@ -44,13 +44,3 @@ class Notice(db.Model):
     day: Mapped[date] = mapped_column(Date)
     body_json: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class JobRun(db.Model):
-    """One run of a scheduled job: the primary key lets only one process claim it."""
-
-    job: Mapped[str] = mapped_column(String(40), primary_key=True)
-    run_key: Mapped[str] = mapped_column(String(40), primary_key=True)
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(default=None)
-    result_json: Mapped[str] = mapped_column(Text, default="{}")

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..directory.models import Site
 from ..extensions import db
-from ..replication.operations import read_scope
+from ..job_skips import Skips
+from ..replication.scope import read_scope
 from .expiry import LIVE
 from .models import Notice
 from .records import all_cards, as_site_id
-from .skips import Skips
 
 EXPECTED_TOMORROW = "expected_tomorrow"
 MOST_NOTICES = 50
@@ -50,8 +50,8 @@ def add_expected_tomorrow(tomorrow: date, created_at: datetime) -> dict:
     """Add one ``expected_tomorrow`` notice per target site with cards planned for
     ``tomorrow``; a site that has that day's notice already keeps it unchanged. Returns
     ``{"day", "notices": {site_id: count}}`` for the notices added, and ``"skipped"``
-    when a card or a site could not be handled (see ``skips.Skips``); the others still
-    get theirs."""
+    when a card or a site could not be handled (see ``job_skips.Skips``); the others
+    still get theirs."""
     skips = Skips("evening_notice")
     by_site = expected_on(all_cards(skips), tomorrow, skips)
     sites = set(db.session.scalars(select(Site.id).where(Site.id.in_(list(by_site)))))

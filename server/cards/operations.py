@@ -4,7 +4,6 @@ import uuid
 
 from flask import current_app
 
-from sync import engine
 from sync.errors import RejectedOp, UnknownRecord
 from sync.protocol import Reason
 
@@ -14,7 +13,8 @@ from ..directory.models import Site
 from ..errors import ApiError
 from ..extensions import db
 from ..pairing import qr_svg
-from ..replication.operations import now_ms, store, write_scope
+from ..replication import writes
+from ..replication.scope import write_scope
 from . import tokens
 from .records import card_data
 
@@ -59,10 +59,9 @@ def confirm_arrival(user: User, short_code: str, op_id: uuid.UUID | None) -> dic
     if card_data(code) is None:
         raise _no_such_card()
     try:
-        result = engine.write_as_server(
-            store(), "card", code, {"status": "arrived"}, op_id=str(op_id or uuid.uuid4()),
-            user_id=str(user.id), now_ms=now_ms(), scope=write_scope(user),
-            server_node=current_app.config["SYNC_NODE_ID"])
+        result = writes.write_as_server("card", code, {"status": "arrived"},
+                                        op_id=str(op_id or uuid.uuid4()), author=str(user.id),
+                                        scope=write_scope(user))
     except UnknownRecord:
         raise _no_such_card() from None
     except RejectedOp as error:

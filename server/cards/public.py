@@ -10,7 +10,7 @@ import hashlib
 import math
 import re
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
@@ -18,7 +18,6 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from sqlalchemy import case, or_, select
 
-from sync import engine
 from sync.errors import SyncError
 from sync.protocol import Scope
 from sync.vocabulary import SITE_KIND_NAMES
@@ -26,8 +25,8 @@ from sync.vocabulary import SITE_KIND_NAMES
 from ..directory.models import Programme, Site
 from ..directory.queries import occurrence_dates
 from ..extensions import db, limiter
-from ..replication.operations import now_ms, store
-from ..timeutil import today_local
+from ..replication import writes
+from ..timeutil import now_utc, parse_day, today_local
 from . import calendar, tokens
 from .expiry import is_past_its_time
 from .models import CardToken
@@ -118,7 +117,7 @@ def calendar_file(token: str):
     card = card_data(found.short_code) if found else None
     site = _target(card)
     entry = site and calendar_entry(found.short_code, card, site, today=today_local(),
-                                    lang=_lang(), stamp=datetime.now(UTC))
+                                    lang=_lang(), stamp=now_utc())
     if not entry:
         return _not_found()
     return Response(entry, mimetype="text/calendar", headers={
@@ -181,11 +180,9 @@ def mark_opened(short_code: str, card: dict) -> None:
     # open read snapshot here would stand in its way.
     db.session.commit()
     try:
-        engine.write_as_server(
-            store(), "card", short_code, {"status": "opened"},
-            op_id=str(uuid.uuid5(OPENED_OPS, short_code)), user_id=PAGE_AUTHOR,
-            now_ms=now_ms(), scope=Scope.everywhere(),
-            server_node=current_app.config["SYNC_NODE_ID"])
+        writes.write_as_server("card", short_code, {"status": "opened"},
+                               op_id=str(uuid.uuid5(OPENED_OPS, short_code)),
+                               author=PAGE_AUTHOR, scope=Scope.everywhere())
     except SyncError as error:
         # The family still needs the page; a missed "opened" only costs a figure.
         current_app.logger.warning("card %s: could not record opened: %s", short_code, error)
@@ -198,7 +195,7 @@ def page_fields(short_code: str, card: dict, site: Site, *, today: date, lang: s
                 expire_days: int, grace_days: int) -> dict:
     """The card page's fields: only the target site's public facts and the card fields a
     family needs (date, programme, whom to ask, the message), already worded for ``lang``."""
-    planned = _day(card.get("planned_date"))
+    planned = parse_day(card.get("planned_date"))
     programme = _programme(card, site)
     visit = calendar.visit_for(planned, programme, site.weekdays, today)
     state = _ended(card, today, expire_days, grace_days)
@@ -245,7 +242,7 @@ def contact_fields(site: Site, lang: str, today: date) -> dict:
 def calendar_entry(short_code: str, card: dict, site: Site, *, today: date, lang: str,
                    stamp: datetime) -> bytes | None:
     """The card's visit as an ``.ics``; ``None`` when no day can be named."""
-    planned = _day(card.get("planned_date"))
+    planned = parse_day(card.get("planned_date"))
     programme = _programme(card, site)
     visit = calendar.visit_for(planned, programme, site.weekdays, today)
     if visit is None:
@@ -325,9 +322,3 @@ def _map_url(site: Site) -> str:
         return ""
     return "https://www.google.com/maps/search/?" + urlencode({"api": "1", "query": query})
 
-
-def _day(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None

@@ -6,8 +6,8 @@ import logging
 from sqlalchemy import select
 
 from ..extensions import db
+from ..job_skips import Skips
 from ..replication.models import SyncRecord
-from .skips import Skips
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from ..extensions import db
-from ..store import rehome_site
+from ..replication.store import rehome_site
 from . import opendata
 from .models import KindMapping, Site, Ward
 

@@ -104,7 +104,7 @@ def remove_contact(contact: ContactPerson) -> None:
 
 
 def set_kind_mapping(source_type: str, kind: str) -> KindMapping:
-    from .opendata import normalise_text
+    from .opendata_cells import normalise_text
 
     key = normalise_text(source_type)
     mapping = db.session.get(KindMapping, key) or KindMapping(source_type=key)

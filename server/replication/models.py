@@ -1,6 +1,6 @@
-"""Tables behind ``server.store.SqlStore``: records with their merge state, the change
-feed of pull-ready JSON by position, the op log, conflicts, quarantine and the one-row
-position counter."""
+"""Tables behind ``SqlStore`` (``store.py`` beside them): records with their merge state,
+the change feed of pull-ready JSON by position, the op log, conflicts, quarantine and the
+one-row position counter."""
 
 from sqlalchemy import BigInteger, Boolean, ForeignKeyConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column

@@ -1,77 +1,23 @@
 """Named sync operations: the engine called with the caller's scope, clock and store."""
 
-import functools
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 
 from flask import current_app
-from sqlalchemy import bindparam, select
-from sqlalchemy.engine import Dialect
+from sqlalchemy import select
 
 from sync import engine
 from sync.errors import RejectedOp
-from sync.protocol import Op, PushResult, Reason, Scope, WirePage, require_protocol
+from sync.protocol import Op, PushResult, Reason, WirePage, require_protocol
 
 from ..accounts.models import User
 from ..accounts.policy import forbidden
 from ..cards.models import CardToken
-from ..directory.models import Site
 from ..extensions import db
-from ..json_text import compact_json
-from ..prepared import Prepared
-from ..store import SqlStore
-
-RESTORERS = {"hub_staff", "admin"}
-STAFF = {"site_staff", "hub_staff"}
-
-
-def store() -> SqlStore:
-    """The sync store, reading on the connection the request's session already holds."""
-    return SqlStore(db.engine, reads_on=db.session.connection)
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
-@functools.cache
-def _ward_sites(dialect: Dialect) -> Prepared:
-    # Read on every push and pull of hub staff: through the ORM session the 200 ids of a
-    # ward took 0.6 ms, run on the driver 0.2 ms (fetched all at once: row by row cost
-    # PostgreSQL another 0.1 ms).
-    site = Site.__table__
-    return Prepared(select(site.c.id).where(site.c.ward_id == bindparam("ward_id")), dialect,
-                    ["ward_id"])
-
-
-def read_scope(user: User) -> Scope:
-    """What a user may pull: own sites (volunteer, site staff), the ward (hub staff, ward
-    officer), everything (admin)."""
-    if user.role == "admin":
-        return Scope.everywhere(may_restore=True)
-    if user.role in {"hub_staff", "ward_officer"}:
-        found = _ward_sites(db.engine.dialect).run(db.session.connection(), [(user.ward_id,)])
-        site_ids = found.scalars().all()
-        return Scope(frozenset(map(str, site_ids)), may_restore=user.role in RESTORERS,
-                     wards=frozenset({str(user.ward_id)}))
-    return Scope(frozenset(str(i) for i in user.site_ids))
-
-
-def write_scope(user: User) -> Scope:
-    """What a user may push to: as ``read_scope``, but a ward officer only reads, and only
-    site and hub staff vouch for their sites (a family's arrival)."""
-    if user.role == "ward_officer":
-        return Scope(frozenset())
-    scope = read_scope(user)
-    if user.role in STAFF:
-        return replace(scope, staff_sites=scope.sites)
-    return scope
-
-
-def _clock() -> dict:
-    return {"now_ms": now_ms(), "server_node": current_app.config["SYNC_NODE_ID"]}
+from ..timeutil import now_ms
+from .json_text import compact_json
+from .scope import read_scope, write_scope
+from .writes import server_clock, store
 
 
 def push(user: User, ops: list, protocol: int):
@@ -86,7 +32,7 @@ def push(user: User, ops: list, protocol: int):
     return engine.apply_push(store(), stamped, max_drift_ms=current_app.config["SYNC_MAX_DRIFT_MS"],
                              scope=write_scope(user), minted=_minted_sites(stamped),
                              author=author, max_batch=current_app.config["SYNC_MAX_BATCH"],
-                             **_clock())
+                             **server_clock())
 
 
 def push_json(result: PushResult) -> bytes:
@@ -143,7 +89,7 @@ def resolve(user: User, conflict_id: str, resolution: str, value, op_id: str):
     with _outside_scope_forbidden():
         return engine.resolve_conflict(store(), conflict_id, resolution, value=value,
                                        op_id=op_id, user_id=str(user.id),
-                                       scope=write_scope(user), **_clock())
+                                       scope=write_scope(user), **server_clock())
 
 
 def quarantine(user: User, state: str):
@@ -178,7 +124,8 @@ def restore(user: User, collection: str, record_id: str, op_id: str):
     """:raise 403: the record is outside the user's scope (its site is not named)."""
     with _outside_scope_forbidden():
         return engine.restore_record(store(), collection, record_id, op_id=op_id,
-                                     user_id=str(user.id), scope=write_scope(user), **_clock())
+                                     user_id=str(user.id), scope=write_scope(user),
+                                     **server_clock())
 
 
 @contextmanager

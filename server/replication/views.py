@@ -22,10 +22,10 @@ from ..accounts.auth import login_required
 from ..api import documented, load_body, load_query, respond
 from ..errors import ApiError
 from . import operations
+from .scope import MANAGERS
 
 bp = Blueprint("replication", __name__, url_prefix="/api/sync")
 
-MANAGERS = {"hub_staff", "admin"}
 # A phone syncs every few minutes: its two requests reuse one schema each instead of
 # building (deep-copying the fields of) a new one every time. Loading keeps no state.
 _PULL_QUERY = PullQuerySchema()

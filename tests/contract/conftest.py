@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from server.extensions import db
-from server.store import SqlStore
+from server.replication.store import SqlStore
 from sync.store import MemoryStore
 
 SYNC_TABLES = ("sync_record_site", "sync_record", "sync_change", "sync_op", "sync_conflict",

@@ -42,7 +42,7 @@ def writer_ops(n: int, per_writer: int) -> list[Op]:
 def own_queue(store):
     """``store`` writing as a separate process would: without the group commit that puts
     one process's writers in order, so the database's counter lock alone must."""
-    from server.store import SqlStore, _Writers
+    from server.replication.store import SqlStore, _Writers
 
     if not isinstance(store, SqlStore):
         return store
@@ -118,7 +118,7 @@ def test_positions_taken_before_commit_lose_changes_which_the_test_detects(_post
     """The negative control: the same race against positions handed out like a sequence."""
     import sqlalchemy as sa
 
-    from server.store import COUNTER, COUNTER_ID, SqlStore
+    from server.replication.store import COUNTER, COUNTER_ID, SqlStore
 
     class SequenceLikeStore(SqlStore):
         def _take_positions(self, conn, count):

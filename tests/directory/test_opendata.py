@@ -10,18 +10,20 @@ import pytest
 from server.directory.opendata import (
     COLUMNS,
     DEFAULT_KIND_MAPPING,
-    PRENATAL_MIN_MONTHS,
-    SITE_KINDS,
     OpenDataError,
     decode,
+    parse_sites,
+    write_sites,
+)
+from server.directory.opendata_cells import (
+    PRENATAL_MIN_MONTHS,
     normalise_text,
     parse_ages,
     parse_bool_jp,
-    parse_sites,
     parse_time,
     parse_weekdays,
-    write_sites,
 )
+from sync.vocabulary import SITE_KINDS
 
 DEMO = Path(__file__).resolve().parents[2] / "server" / "demo"
 

@@ -5,8 +5,8 @@ from datetime import datetime
 
 import pytest
 
-from server.cards import jobs
-from server.replication.operations import store
+from server import jobs
+from server.replication.writes import store
 from sync import engine
 from sync.protocol import Scope
 

@@ -12,14 +12,15 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app
 
-from server import create_app
-from server.cards import expiry, jobs, tokens
-from server.cards.models import CardToken, JobRun, Notice
+from server import create_app, jobs
+from server.cards import expiry, tokens
+from server.cards.models import CardToken, Notice
 from server.directory.models import Site, Ward
 from server.directory.reference import ensure_wards
 from server.extensions import db, scheduler
+from server.jobs import JobRun
 from server.replication.models import SyncOp, SyncRecord
-from server.replication.operations import store
+from server.replication.writes import store
 from sync import engine
 from sync.protocol import Scope
 

@@ -28,7 +28,7 @@ SERVER = textwrap.dedent("""
     import pathlib, sys, time
     from werkzeug.serving import make_server
     from server import create_app
-    from server.store import SqlStore
+    from server.replication.store import SqlStore
 
     url, port, flag = sys.argv[1], int(sys.argv[2]), pathlib.Path(sys.argv[3])
     original = SqlStore._write_log

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from server.extensions import db
-from server.store import SqlStore, _GroupFailed, _Pending
+from server.replication.store import SqlStore, _GroupFailed, _Pending
 from sync.errors import StaleBatch
 from sync.protocol import OpResult, RecordKey, Status
 from sync.store import LogEntry, RecordWrite, WriteBatch

@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from server import retention
-from server.cards import expiry, jobs, notices
-from server.cards.models import JobRun, Notice
+from server import jobs, retention
+from server.cards import expiry, notices
+from server.cards.models import Notice
 from server.cards.records import as_site_id
 from server.extensions import db
+from server.jobs import JobRun
 from server.replication.models import SyncQuarantine, SyncRecord
-from server.replication.operations import store
+from server.replication.writes import store
 from server.timeutil import JAPAN
 from sync import engine
 from sync.protocol import Scope
@@ -227,12 +228,14 @@ def test_text_of_a_record_dated_in_the_future_or_undated_goes_a_period_after_it_
     salon, nursery = sites
     future_visit = f"{salon.id}:2999-01-01:day"
     push("visit", future_visit, {"parents": 2, "notes": NOTE})
-    push("outreach", "undated-1", {"site_id": str(salon.id), "summary": NOTE})
+    # An outreach record's date is in its id; one dated in the future is the same case.
+    future_outreach = f"{salon.id}:2999-01-01:{salon.id}"
+    later_outreach = f"{salon.id}:2999-01-02:{salon.id}"
+    push("outreach", future_outreach, {"summary": NOTE})
     put_card("FUTURE01", salon, str(nursery.id), issued_on="2999-01-01", message=NOTE,
              ask_for="たなかさん")
     # Sent half a year later: its period has not run out when the others' has.
-    push("outreach", "undated-2", {"site_id": str(salon.id), "summary": NOTE},
-         at_ms=PHONE_MS + 180 * DAY_MS)
+    push("outreach", later_outreach, {"summary": NOTE}, at_ms=PHONE_MS + 180 * DAY_MS)
 
     almost = PHONE_MS + 364 * DAY_MS
     assert retention.redact_old_text(later_day(almost), almost)["records"] == 0
@@ -242,10 +245,10 @@ def test_text_of_a_record_dated_in_the_future_or_undated_goes_a_period_after_it_
 
     assert data_of("visit", future_visit)["notes"] is None
     assert data_of("visit", future_visit)["parents"] == 2
-    assert data_of("outreach", "undated-1")["summary"] is None
+    assert data_of("outreach", future_outreach)["summary"] is None
     card = data_of("card", "FUTURE01")
     assert (card["message"], card["ask_for"], card["status"]) == (None, None, "issued")
-    assert data_of("outreach", "undated-2")["summary"] == NOTE
+    assert data_of("outreach", later_outreach)["summary"] == NOTE
 
 
 def test_a_dated_record_still_counts_from_its_own_date(app, sites):
@@ -260,13 +263,14 @@ def test_a_dated_record_still_counts_from_its_own_date(app, sites):
 
 def test_a_text_edited_later_counts_from_the_edit(app, sites):
     salon, _nursery = sites
-    push("outreach", "edited", {"site_id": str(salon.id), "summary": NOTE})
-    push("outreach", "edited", {"summary": NOTE + "（追記）"}, at_ms=PHONE_MS + 100 * DAY_MS)
+    edited = f"{salon.id}:2999-01-01:{salon.id}"  # dated in the future: counts from receipt
+    push("outreach", edited, {"summary": NOTE})
+    push("outreach", edited, {"summary": NOTE + "（追記）"}, at_ms=PHONE_MS + 100 * DAY_MS)
     first_period = PHONE_MS + 366 * DAY_MS
     assert retention.redact_old_text(later_day(first_period), first_period)["records"] == 0
     after_edit = PHONE_MS + 466 * DAY_MS
     assert retention.redact_old_text(later_day(after_edit), after_edit)["records"] == 1
-    assert data_of("outreach", "edited")["summary"] is None
+    assert data_of("outreach", edited)["summary"] is None
 
 
 def test_the_jobs_result_keeps_no_skipped_list_when_nothing_was_skipped(app, sites):

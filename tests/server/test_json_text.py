@@ -5,7 +5,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.json_text import canonical_json, compact_json
+from server.replication.json_text import canonical_json, compact_json
 from sync.protocol import canonical_json as reference_json
 
 # What a record's data, merge metadata, a conflict value or an op's answer can hold:

@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import bindparam, select, update
 
 from server.extensions import db
-from server.prepared import Prepared
 from server.replication.models import SyncCounter, SyncOp
+from server.replication.prepared import Prepared
 
 OP = SyncOp.__table__
 

@@ -78,7 +78,7 @@ def test_another_wards_volunteer_cannot_write_a_minted_card_by_leaving_out_the_i
 
 @pytest.mark.parametrize("collection, record_id, changes", [
     ("card", None, {"status": "issued", "issuing_site_id": "SALON", "target_site_id": "SALON"}),
-    ("outreach", "outreach-1", {"site_id": "SALON", "summary": "保健師が来訪"}),
+    ("outreach", "SALON:2026-11-30:SALON", {"summary": "保健師が来訪"}),
     ("visit", "SALON:2026-11-30:am", {"parents": 1}),
     ("programme", "prog-1", {"site_id": "SALON", "title": "x"}),
 ])

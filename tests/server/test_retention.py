@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
-from server.cards import jobs
+from server import jobs
 from server.extensions import db
 from server.replication.models import SyncChange, SyncConflict, SyncQuarantine, SyncRecord
 from server.retention import redact_old_text

@@ -307,11 +307,13 @@ def _directory(w: World, collection: str, site: str | None) -> dict:
 
 
 def _outreach(w: World, site: str | None) -> dict:
-    changes = {"visit_date": "2026-11-30", "visitor_role": "nursery_teacher",
-               "summary": "園庭開放の案内"}
-    if site:
-        changes["site_id"] = str(w.site_id(site))
-    return w.op("outreach", f"outreach-{uuid.uuid4()}", changes)
+    # One record per place, date and visiting site, all in its id: a fresh date each time.
+    serial = w.serial()
+    day = f"2026-{1 + serial // 28 % 12:02d}-{1 + serial % 28:02d}"
+    record_id = (f"{w.site_id(site)}:{day}:{w.site_id(site)}" if site
+                 else f"{day}:s{serial}")
+    changes = {"went_nursery_teacher": 1, "parents": 3, "summary": "園庭開放の案内"}
+    return w.op("outreach", record_id, changes)
 
 
 def _card(w: World, minted_for: str, issuing: str | None, target: str | None) -> dict:
@@ -373,7 +375,8 @@ PUSH_ANSWERS: dict[str, str] = {
     "card@arrived_at_ward_a":        "A     A   S    S  S   A  S   S   S",
     "outreach@ward_a":               "A     A   S    S  S   A  S   A   S",
     "outreach@ward_b":               "A     S   A    S  S   S  A   S   A",
-    "outreach@no_site":              "S     S   S    S  S   S  S   S   S",
+    # Like a session log, an outreach record's sites are in its id.
+    "outreach@no_site":              "M     M   M    M  M   M  M   M   M",
     # The directory is the site's own word, as in its API: staff and hub staff write it,
     # a volunteer of the site does not.
     "programme@ward_a":              "A     A   S    S  S   A  S   S   S",

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from server.replication import operations
+from server.replication import writes
+from server.replication.scope import read_scope, write_scope
 from sync import engine
 from sync.hlc import HLC
 
@@ -33,9 +34,9 @@ def filled(app, create_site, other_ward, create_user):
     ops.append(op("99999:2026-11-02:am", {"parents": 1}))
     again = [op(o["record_id"], {"fathers": 1}, device="phone-b", at=100 + i)
              for i, o in enumerate(ops[:8])]
-    admin = operations.write_scope(create_user("admin"))
+    admin = write_scope(create_user("admin"))
     for batch in (ops, again):
-        result = engine.apply_push(operations.store(), batch, now_ms=NOW_MS,
+        result = engine.apply_push(writes.store(), batch, now_ms=NOW_MS,
                                    max_drift_ms=60_000, scope=admin, server_node="test",
                                    author="1")
         assert all(r.status == "applied" for r in result.results)
@@ -45,7 +46,7 @@ def filled(app, create_site, other_ward, create_user):
 def pages(scope, limit):
     seen, cursor, more = [], 0, True
     while more:
-        page = engine.changes_since(operations.store(), cursor, scope, limit)
+        page = engine.changes_since(writes.store(), cursor, scope, limit)
         seen += page.changes
         cursor, more = page.cursor, page.more
     return seen
@@ -54,7 +55,7 @@ def pages(scope, limit):
 @pytest.mark.parametrize("limit", [1, 3, 7, 500])
 def test_a_ward_read_equals_the_read_by_its_sites(filled, create_user, limit):
     mine, _theirs, _moved, _first_cursor = filled
-    scope = operations.read_scope(create_user("hub_staff"))
+    scope = read_scope(create_user("hub_staff"))
     assert scope.wards is not None
     by_ward = pages(scope, limit)
     by_sites = pages(replace(scope, wards=None), limit)
@@ -66,7 +67,7 @@ def test_a_ward_read_equals_the_read_by_its_sites(filled, create_user, limit):
 
 def test_a_rewritten_record_leaves_its_old_position(filled, create_user):
     _mine, _theirs, moved, first_cursor = filled
-    changes = pages(operations.read_scope(create_user("admin")), 500)
+    changes = pages(read_scope(create_user("admin")), 500)
     assert len(changes) == len({c.record_id for c in changes}) == 21  # 20 visits + unknown
     rewritten = [c for c in changes if c.position > first_cursor]
     assert {c.record_id for c in rewritten} == moved
@@ -99,18 +100,18 @@ def test_a_site_that_a_re_import_moves_to_another_ward_takes_its_records_along(
     assert import_sites(sheet(f"横浜市{ward.name_ja}")).created == 1
     site = db.session.scalars(db.select(Site).where(Site.source_key == "141003:7")).one()
     assert site.ward_id == ward.id
-    result = engine.apply_push(operations.store(), [op(f"{site.id}:2026-11-03:am", {"parents": 2})],
+    result = engine.apply_push(writes.store(), [op(f"{site.id}:2026-11-03:am", {"parents": 2})],
                                now_ms=NOW_MS, max_drift_ms=60_000,
-                               scope=operations.write_scope(create_user("admin")),
+                               scope=write_scope(create_user("admin")),
                                server_node="test", author="1")
     assert result.results[0].status == "applied"
     here, there = create_user("hub_staff"), create_user("hub_staff", ward=other_ward)
-    assert len(pages(operations.read_scope(here), 10)) == 1
+    assert len(pages(read_scope(here), 10)) == 1
 
     assert import_sites(sheet(f"横浜市{other_ward.name_ja}")).updated == 1
     db.session.expire_all()
     assert db.session.get(Site, site.id).ward_id == other_ward.id
     for user, expected in ((here, 0), (there, 1)):
-        scope = operations.read_scope(user)
+        scope = read_scope(user)
         assert len(pages(scope, 10)) == expected
         assert pages(scope, 10) == pages(replace(scope, wards=None), 10)

@@ -1,4 +1,4 @@
-"""The SQL the sync store (``server.store``) runs, each statement built once.
+"""The SQL the sync store (``store.py`` beside it) runs, each statement built once.
 
 Building a statement with SQLAlchemy cost more than running it, so every statement a push
 or a pull runs is built once (for each dialect and shape) and run with bound parameters:
@@ -28,9 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 
-from .directory.models import Site
-from .prepared import Prepared
-from .replication.models import (
+from ..directory.models import Site
+from .models import (
     SyncChange,
     SyncConflict,
     SyncCounter,
@@ -39,6 +38,7 @@ from .replication.models import (
     SyncRecord,
     SyncRecordSite,
 )
+from .prepared import Prepared
 
 RECORD = SyncRecord.__table__
 CHANGE = SyncChange.__table__

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from ..extensions import db
+from .extensions import db
 
 log = logging.getLogger(__name__)
 

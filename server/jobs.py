@@ -1,5 +1,8 @@
 """The jobs the scheduler runs: card expiry, the evening notice, token accounting, and the
-retention of free text.
+retention of free text; the scheduler that runs them; and ``JobRun``, each run's row.
+
+The work of each job lives with its feature (``cards.expiry``, ``cards.notices``,
+``retention``); this module decides when it runs, and that it runs once.
 
 Each job is a plain function of ``now`` (an aware datetime, or a naive one in UTC) that
 never reads the clock itself, so a test drives it with a fake clock and a city can run
@@ -10,7 +13,7 @@ insert win; the others get an IntegrityError and skip. That is why every app pro
 keep the scheduler on (``TSUNAGU_SCHEDULER=1``): the database, not the process, decides.
 
 Within a run, a card, record or quarantined op the job cannot handle is skipped, logged
-and listed under ``"skipped"`` in the run's result (``cards.skips``); the others are
+and listed under ``"skipped"`` in the run's result (``job_skips``); the others are
 handled all the same, so one odd stored value cannot stop a job on every run.
 """
 
@@ -20,19 +23,31 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import delete, insert, update
+from sqlalchemy import String, Text, delete, insert, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
 
-from .. import retention
-from ..extensions import db, scheduler
-from ..timeutil import JAPAN, utcnow
-from . import expiry, notices
-from .models import JobRun
+from . import retention
+from .cards import expiry, notices
+from .extensions import db, scheduler
+from .timeutil import JAPAN, utcnow
 
 log = logging.getLogger(__name__)
 
 TICK_MINUTES = 5
 SCHEDULER_JOB_ID = "tsunagu-card-jobs"
+
+
+class JobRun(db.Model):
+    """One run of a scheduled job: the primary key lets only one process claim it."""
+
+    __tablename__ = "job_run"
+
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    run_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    result_json: Mapped[str] = mapped_column(Text, default="{}")
 
 
 # -- time: every job takes ``now`` from its caller ------------------------------------------
@@ -168,7 +183,7 @@ def run_due(now: datetime) -> dict[str, dict | None]:
         try:
             results[name] = job(now)
         except Exception as exc:
-            log.exception("card job %s failed", name)
+            log.exception("job %s failed", name)
             results[name] = None
             failure = failure or exc
     if failure is not None:

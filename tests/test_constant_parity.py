@@ -1,0 +1,54 @@
+"""Constants written both in Python and in the PWA's JavaScript say the same thing.
+
+The PWA shares no code with Python, so a card code alphabet or a status order lives in
+both languages; each test reads the JavaScript source as text (no JS runtime needed) and
+compares its literal with the Python value. A constant that can be derived in Python is
+derived instead (``opendata`` takes ``SITE_KINDS`` from ``sync.vocabulary``).
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from server.cards.tokens import _READ_AS, CODE_ALPHABET
+from sync.collections import CARD_STATUS
+
+CARDS_JS = Path(__file__).resolve().parent.parent / "pwa" / "js" / "cards.js"
+
+
+def js_match(pattern: str, what: str) -> re.Match:
+    """The first match of ``pattern`` in cards.js; fails the test, naming ``what``, if none."""
+    source = CARDS_JS.read_text(encoding="utf-8")
+    match = re.search(pattern, source, re.DOTALL)
+    if match is None:
+        pytest.fail(f"{what} not found in pwa/js/cards.js (pattern {pattern!r}): "
+                    "if it moved or changed form, update this parity test with it")
+    return match
+
+
+def test_the_card_code_alphabet_is_the_same_in_python_and_javascript():
+    alphabet = js_match(r"\bconst CODE_ALPHABET\s*=\s*'([^']*)'", "const CODE_ALPHABET")[1]
+
+    assert alphabet == CODE_ALPHABET, "pwa/js/cards.js CODE_ALPHABET != server/cards/tokens.py"
+
+
+def test_a_typed_code_reads_misread_letters_the_same_in_python_and_javascript():
+    body = js_match(r"export function normaliseCode\(typed\) \{(.*?)\n\}", "normaliseCode")[1]
+    # Each .replace(/O/g, '0') or .replace(/[IL]/g, '1') reads those letters as that digit.
+    replaces = re.findall(r"\.replace\(/(\w|\[\w+\])/g,\s*'(\w)'\)", body)
+    if not replaces:
+        pytest.fail("no .replace(/X/g, 'Y') found in normaliseCode in pwa/js/cards.js")
+    in_javascript = {letter: digit for letters, digit in replaces for letter in letters.strip("[]")}
+
+    in_python = {chr(letter): digit for letter, digit in _READ_AS.items()}
+
+    assert in_javascript == in_python, "normaliseCode in pwa/js/cards.js != tokens._READ_AS"
+
+
+def test_the_card_status_order_is_the_same_in_python_and_javascript():
+    literal = js_match(r"\bconst STATUS_ORDER\s*=\s*\[([^\]]*)\]", "const STATUS_ORDER")[1]
+    order = tuple(re.findall(r"'([^']*)'", literal))
+
+    assert order == CARD_STATUS.order, (
+        "pwa/js/cards.js STATUS_ORDER != sync/collections.py CARD_STATUS.order")
