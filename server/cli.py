@@ -55,7 +55,8 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, access
 @click.option("--serve/--no-serve", default=True, help="Build the demo data only.")
 @with_appcontext
 def demo(host: str, port: int, serve: bool) -> None:
-    """Create the demo ward, its sites, programmes and one login per role (once), and serve."""
+    """Create the demo ward, its sites, programmes, logins and three months of activity
+    (once), and serve."""
     from .demo.build import DEMO_LOGINS, build_demo
 
     created = build_demo()

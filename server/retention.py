@@ -27,11 +27,13 @@ from .replication import writes
 from .replication.models import SyncQuarantine, SyncRecord
 from .timeutil import parse_day
 
-# collection: (the record's own date field, its free-text fields)
+# collection: (the record's own date field or None, its free-text fields)
 FREE_TEXT = {
     "visit": ("session_date", ("notes",)),
     "card": ("issued_on", ("message", "ask_for")),
     "outreach": ("visit_date", ("summary", "follow_up")),
+    # A review mark has no date of its own: its text counts from when it was received.
+    "review": (None, ("comment", "done_note")),
 }
 ANY_FREE_TEXT = tuple(sorted({name for _date, fields in FREE_TEXT.values() for name in fields}))
 """What a quarantined op loses when its collection is none of the above (quarantine
@@ -96,7 +98,7 @@ def redact_record(collection: str, record_id: str, version: int, data: dict, *,
     message's life, and a new text restarts its period.
     """
     date_field, fields = FREE_TEXT[collection]
-    own = parse_day(data.get(date_field))
+    own = parse_day(data.get(date_field)) if date_field else None
     if own is not None and own <= today:
         if own >= cutoff:
             return False

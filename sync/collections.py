@@ -504,6 +504,29 @@ OUTREACH = CollectionSpec(
 )
 
 
+REVIEW_STATUS = Lattice(("open", "done"))
+"""A review mark is raised, then settled: once the author marked it done it stays done
+(a new question is a new mark)."""
+
+REVIEWED_COLLECTIONS = ("visit", "outreach")
+
+REVIEW = CollectionSpec(
+    name="review",
+    fields={
+        "site_id": register(site_identifier, nullable=False),
+        "target_collection": register(one_of(REVIEWED_COLLECTIONS), nullable=False),
+        "target_record_id": register(text(MAX_RECORD_ID_LENGTH), nullable=False),
+        "comment": register(text(500)),
+        "status": status(REVIEW_STATUS),
+        "done_note": register(text(500)),
+    },
+    # The reviewed record's site: its phones pull the mark, the ward's desk sees it.
+    site_field="site_id",
+    # Hub staff (staff of every site of their ward) raise a mark; its author settles it.
+    staff_only={"status": ("open", "site_id")},
+)
+
+
 def _directory_fields() -> dict[str, FieldSpec]:
     return {
         "site_id": register(site_identifier, nullable=False),
@@ -528,5 +551,5 @@ EVENT = CollectionSpec("event", _directory_fields(), site_field="site_id", publi
                        staff_writes=True)
 
 COLLECTIONS: Mapping[str, CollectionSpec] = {
-    spec.name: spec for spec in (VISIT, CARD, OUTREACH, PROGRAMME, EVENT)
+    spec.name: spec for spec in (VISIT, CARD, OUTREACH, REVIEW, PROGRAMME, EVENT)
 }

@@ -20,6 +20,8 @@ MAX_COUNTER = 10**COUNTER_DIGITS - 1
 MAX_WALL_MS = 10**WALL_DIGITS - 1
 
 MAX_NODE_LENGTH = 128
+MAX_TEXT_LENGTH = WALL_DIGITS + 1 + COUNTER_DIGITS + 1 + MAX_NODE_LENGTH
+"""The longest clock text: what a column that keeps one must hold."""
 _NODE = re.compile(rf"[^\s:]\S{{0,{MAX_NODE_LENGTH - 1}}}")
 MAX_TEXT_LENGTH = WALL_DIGITS + COUNTER_DIGITS + 2 + MAX_NODE_LENGTH
 _TEXT = re.compile(rf"([0-9]{{{WALL_DIGITS}}}):([0-9]{{{COUNTER_DIGITS}}}):(.+)", re.DOTALL)

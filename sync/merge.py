@@ -375,3 +375,74 @@ def written_ms(state: Mapping[str, Any], field: str) -> int | None:
         return None
     writes = [meta.get("winner"), *(meta.get("conflicts") or {}).values()]
     return max((clocks.parse(write["hlc"]).wall_ms for write in writes if write), default=None)
+
+
+# --- who wrote what a record shows ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of what a record shows, with the write behind it.
+
+    A register or a status gives one part (the write it shows), a counter one per device
+    (its newest contribution: they add up to the total), a set one per add that keeps an
+    element present, and the ``deleted`` flag one once it was ever written. ``user_id`` is
+    ``None`` where the metadata does not keep the author (counter shares and set adds
+    keep the device and the op only; the op log has the author of each op id).
+    """
+
+    field: str
+    kind: str
+    """``counter``, ``set``, ``register``, ``status`` or ``deleted``."""
+    value: Any
+    """The register's or status's value, the device's contribution, the set's element."""
+    device_id: str
+    op_id: str
+    hlc: str
+    wall_ms: int
+    """The wall time of ``hlc``: when its author's device (or the server) wrote it."""
+    user_id: str | None
+
+
+DELETED_PART = "deleted"
+"""The ``field`` of the part that says who last deleted or restored the record."""
+
+
+def parts(spec: CollectionSpec, state: Mapping[str, Any]) -> list[Part]:
+    """Who wrote each piece a stored record shows, by field name then writer.
+
+    Reads only ``state["meta"]``; ``state`` is left untouched. Fields no op wrote have no
+    part, nor do set elements that were removed or conflicts a register keeps (see
+    ``open_conflicts`` for those).
+    """
+    found: list[Part] = []
+    for name, meta in sorted(state["meta"]["fields"].items()):
+        kind = spec.fields[name].kind
+        if kind is Kind.COUNTER:
+            for device, (amount, hlc, op) in sorted(meta.items()):
+                found.append(_part(name, kind, amount, device, op, hlc, None))
+        elif kind is Kind.SET:
+            for element, entry in sorted(meta.items()):
+                adds = sorted(entry["adds"].items(), key=lambda item: (item[1]["hlc"], item[0]))
+                for op, add in adds:
+                    found.append(_part(name, kind, element, add["device"], op, add["hlc"], None))
+        elif kind is Kind.REGISTER:
+            if meta["winner"] is not None:
+                found.append(_written(name, kind, meta["winner"]))
+        elif meta is not None:
+            found.append(_written(name, kind, meta))
+    flag = state["meta"].get("deleted")
+    if flag is not None:
+        found.append(_written(DELETED_PART, DELETED_PART, flag))
+    return found
+
+
+def _written(name: str, kind: str, write: Mapping[str, Any]) -> Part:
+    return _part(name, kind, write["value"], write["device"], write["op"], write["hlc"],
+                 write.get("user"))
+
+
+def _part(name: str, kind: str, value: Any, device: str, op: str, hlc: str,
+          user: str | None) -> Part:
+    return Part(field=name, kind=str(kind), value=value, device_id=device, op_id=op, hlc=hlc,
+                wall_ms=clocks.parse(hlc).wall_ms, user_id=user)

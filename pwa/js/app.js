@@ -4,12 +4,14 @@ import { applyTranslations, t, toggleLanguage } from './i18n.js';
 import { currentSession, pairWith, refreshUser, signInLost } from './session.js';
 import { onSyncState, refreshCounts, startSync, syncNow } from './sync.js';
 import { refreshCards, showCards } from './ui/cards.js';
+import { openDesk, returnDevices, showDesk } from './ui/desk.js';
 import { showDevices } from './ui/devices.js';
 import { showEntries } from './ui/entries.js';
 import { showHome } from './ui/home.js';
 import { showHubTools } from './ui/hubtools.js';
 import { showLog } from './ui/log.js';
 import { onView, showTabs, showView, wireTabs } from './ui/nav.js';
+import { showOutreach } from './ui/outreach.js';
 import { showSignIn } from './ui/signin.js';
 import { showError, showStatus } from './ui/status.js';
 import { rerenderSyncBar, showSyncBar } from './ui/syncbar.js';
@@ -41,10 +43,15 @@ async function signedIn(session) {
   onView('entries-view', () => showEntries(session, directory).catch(showError));
   onView('cards-view', () => refreshCards().catch(showError));
   await showLog(session, directory, sites);
+  await showOutreach(session, directory, sites);
   if (directory) await showCards(session, directory, sites);
   showHubTools(session, directory?.sites.filter((s) => s.ward_code === session.user.ward_code)
     ?? []);
-  showView(document.querySelector('#tabs [aria-current]')?.dataset.view ?? 'log-view');
+  onView('desk-view', () => openDesk().catch(showError));
+  onView('settings-view', returnDevices);
+  showDesk(session, directory);
+  // A tab the new user does not have (the desk) falls back to the log.
+  showView(document.querySelector('#tabs [aria-current]:not([hidden])')?.dataset.view ?? 'log-view');
   syncNow();
 }
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy import exists, func, select
@@ -35,14 +36,15 @@ def card_url(token: str, short_code: str) -> str:
     return public_url(f"c/{token}#{short_code}")
 
 
-def mint(site_id: int, count: int, *, user_id: int | None, printed: bool = False
-         ) -> list[tuple[CardToken, str]]:
+def mint(site_id: int, count: int, *, user_id: int | None, printed: bool = False,
+         choose: Callable[[str], str] = secrets.choice) -> list[tuple[CardToken, str]]:
     """Mint ``count`` tokens for a site; returns each row with its secret, which is not
-    stored and cannot be shown again. The caller commits."""
+    stored and cannot be shown again. The caller commits. ``choose`` picks each character
+    of a short code (the demo passes a seeded one, so its cards are the same each time)."""
     minted = []
     taken = set()
     while len(minted) < count:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        code = "".join(choose(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         if code in taken or db.session.scalar(select(CardToken.id).where(
                 CardToken.short_code == code)):
             continue

@@ -1,5 +1,6 @@
 """Builds the demo data once: fictional ward, 60+ sites from the shipped CSV, 8 weeks of
-programmes, contact people and one account per role."""
+programmes, contact people, one account per role and the people who keep the ward's
+sites, then three months of the ward's life (``activity``)."""
 
 import csv
 from datetime import date, time, timedelta
@@ -16,6 +17,7 @@ from ..directory.models import Area, ContactPerson, Programme, Site, SiteTag, Wa
 from ..directory.reference import ensure_wards
 from ..extensions import db
 from ..timeutil import today_local
+from .activity import write_activity
 
 HERE = Path(__file__).parent
 DEMO_WARD = ("14199", "sakura", "さくら区", "Sakura-ku (fictional)",
@@ -29,6 +31,13 @@ DEMO_LOGINS = (
     ("ward_officer", "ward", "demo-ward-pass", "区こども家庭支援課 もり"),
     ("site_staff", "nursery", "demo-site-pass", "わかば保育園 さとう"),
     ("volunteer", "volunteer", "demo-volunteer-pass", "ボランティア やまだ"),
+    # The people who log the other sites' sessions, visit salons and confirm arrivals.
+    ("volunteer", "salon", "demo-salon-pass", "サロンボランティア きむら"),
+    ("volunteer", "supporter", "demo-supporter-pass", "子育て支援者 いしい"),
+    ("site_staff", "hiroba", "demo-hiroba-pass", "つどいの広場スタッフ おおた"),
+    ("site_staff", "hoikuen", "demo-hoikuen-pass", "子育てひろば担当保育士 いけだ"),
+    ("site_staff", "youchien", "demo-youchien-pass", "はまっ子広場担当 こんどう"),
+    ("site_staff", "nurse", "demo-nurse-pass", "保健師 おがわ"),
 )
 ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -53,7 +62,9 @@ def build_demo() -> bool:
         _add_contacts(site)
         _add_programmes(site, today_local())
     _add_accounts(ward, sites)
+    # The sync store writes on connections of its own: what it refers to must be there.
     db.session.commit()
+    write_activity(sites, today_local())
     return True
 
 
@@ -145,16 +156,28 @@ def _add_programmes(site: Site, today: date) -> None:
                                        what_to_bring="飲み物、タオル"))
 
 
+def demo_memberships(sites: list[Site]) -> dict[str, list[Site]]:
+    """The sites of each demo login (none: the admin, and the ward officer who reads)."""
+    of_kind = {kind: [s for s in sites if s.kind == kind] for kind in CONTACT_ROLE_BY_KIND}
+    return {
+        "hub": of_kind["hub"][:1],
+        "nursery": of_kind["nursery_hiroba"][:1],
+        "volunteer": of_kind["salon"][:2] + of_kind["supporter_program"][:1],
+        "salon": of_kind["salon"],
+        "supporter": of_kind["supporter_program"],
+        "hiroba": of_kind["tsudoi_hiroba"],
+        "hoikuen": of_kind["nursery_hiroba"],
+        "youchien": of_kind["kindergarten_hamakko"],
+        "nurse": of_kind["hub"],
+    }
+
+
 def _add_accounts(ward: Ward, sites: list[Site]) -> None:
-    nursery = next(s for s in sites if s.kind == "nursery_hiroba")
-    hub = next(s for s in sites if s.kind == "hub")
-    volunteer_sites = [s for s in sites if s.kind == "salon"][:2] + [
-        next(s for s in sites if s.kind == "supporter_program")]
+    memberships = demo_memberships(sites)
     for role, login, password, name in DEMO_LOGINS:
         if db.session.scalar(select(User).where(User.login == login)):
             continue
-        members = {"site_staff": [nursery], "volunteer": volunteer_sites,
-                   "hub_staff": [hub]}.get(role, [])
+        members = memberships.get(login, [])
         db.session.add(User(
             login=login, display_name=name, role=role,
             ward_id=None if role == "admin" else ward.id,

@@ -5,6 +5,8 @@ one-row position counter."""
 from sqlalchemy import BigInteger, Boolean, ForeignKeyConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from sync.hlc import MAX_TEXT_LENGTH as MAX_HLC_TEXT
+
 from ..extensions import db
 
 
@@ -96,7 +98,7 @@ class SyncConflict(db.Model):
     op_id: Mapped[str] = mapped_column(String(100))
     device_id: Mapped[str] = mapped_column(String(100))
     user_id: Mapped[str] = mapped_column(String(40), index=True)
-    hlc: Mapped[str] = mapped_column(String(60))
+    hlc: Mapped[str] = mapped_column(String(MAX_HLC_TEXT))
     winner_op_id: Mapped[str] = mapped_column(String(100))
 
 

@@ -8,12 +8,23 @@ from sqlalchemy import select
 
 from sync import engine
 from sync.errors import RejectedOp
-from sync.protocol import Op, PushResult, Reason, WirePage, require_protocol
+from sync.protocol import (
+    Op,
+    OpResult,
+    PushResult,
+    Reason,
+    RecordKey,
+    Status,
+    WirePage,
+    parse_conflict_id,
+    require_protocol,
+)
 
 from ..accounts.models import User
 from ..accounts.policy import forbidden
 from ..cards.models import CardToken
 from ..extensions import db
+from ..hub.operations import record_action
 from ..timeutil import now_ms
 from .json_text import compact_json
 from .scope import read_scope, write_scope
@@ -87,9 +98,15 @@ def conflicts(user: User):
 def resolve(user: User, conflict_id: str, resolution: str, value, op_id: str):
     """:raise 403: the record is outside the user's scope (its site is not named)."""
     with _outside_scope_forbidden():
-        return engine.resolve_conflict(store(), conflict_id, resolution, value=value,
-                                       op_id=op_id, user_id=str(user.id),
-                                       scope=write_scope(user), **server_clock())
+        result = engine.resolve_conflict(store(), conflict_id, resolution, value=value,
+                                         op_id=op_id, user_id=str(user.id),
+                                         scope=write_scope(user), **server_clock())
+    if _changed(result):
+        key, field, _loser = parse_conflict_id(conflict_id)
+        record_action(user, "resolve", target_id=conflict_id, record=key,
+                      detail={"resolution": str(resolution), "field": field,
+                              "version": result.version})
+    return result
 
 
 def quarantine(user: User, state: str):
@@ -109,23 +126,41 @@ def quarantined_in_scope(user: User, op_id: str):
 def resubmit(user: User, op_id: str, corrected: dict):
     """:raise ValueError: ``corrected`` is not an op; :raise RejectedOp: still invalid."""
     op = Op.from_dict({**corrected, "user_id": str(user.id)})
-    return engine.resubmit_quarantined(store(), op_id, op, closed_by=str(user.id),
-                                       now_ms=now_ms(),
-                                       max_drift_ms=current_app.config["SYNC_MAX_DRIFT_MS"],
-                                       scope=write_scope(user))
+    result = engine.resubmit_quarantined(store(), op_id, op, closed_by=str(user.id),
+                                         now_ms=now_ms(),
+                                         max_drift_ms=current_app.config["SYNC_MAX_DRIFT_MS"],
+                                         scope=write_scope(user))
+    if _changed(result):
+        record_action(user, "resubmit", target_id=op_id, record=op.key,
+                      detail={"op_id": op.op_id, "version": result.version})
+    return result
 
 
 def dismiss(user: User, op_id: str, note: str):
-    return engine.dismiss_quarantined(store(), op_id, note=note, closed_by=str(user.id),
-                                      now_ms=now_ms())
+    entry = engine.dismiss_quarantined(store(), op_id, note=note, closed_by=str(user.id),
+                                       now_ms=now_ms())
+    # The note is a person's words: the log keeps the entry's reason code instead.
+    record_action(user, "dismiss", target_id=op_id, site_id=entry.site_id,
+                  detail={"reason": str(entry.reason)})
+    return entry
 
 
 def restore(user: User, collection: str, record_id: str, op_id: str):
     """:raise 403: the record is outside the user's scope (its site is not named)."""
     with _outside_scope_forbidden():
-        return engine.restore_record(store(), collection, record_id, op_id=op_id,
-                                     user_id=str(user.id), scope=write_scope(user),
-                                     **server_clock())
+        result = engine.restore_record(store(), collection, record_id, op_id=op_id,
+                                       user_id=str(user.id), scope=write_scope(user),
+                                       **server_clock())
+    if _changed(result):
+        record_action(user, "restore", record=RecordKey(collection, record_id),
+                      detail={"op_id": op_id, "version": result.version})
+    return result
+
+
+def _changed(result: OpResult) -> bool:
+    # A retried desk action gets its first answer ("duplicate") and changes nothing more:
+    # the audit log already has it.
+    return result.status is Status.APPLIED
 
 
 @contextmanager

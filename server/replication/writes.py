@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app
 
 from sync import engine
+from sync import hlc as clocks
 from sync.protocol import OpResult, Scope
 
 from ..extensions import db
@@ -31,6 +32,26 @@ def server_clock(now_ms: int | None = None) -> dict[str, Any]:
     own time) and this server's node id (``SYNC_NODE_ID``)."""
     return {"now_ms": wall_ms() if now_ms is None else now_ms,
             "server_node": current_app.config["SYNC_NODE_ID"]}
+
+
+def write_as_user(collection: str, record_id: str, changes: Mapping[str, Any], *,
+                  op_id: str, author: str, scope: Scope, now_ms: int | None = None) -> OpResult:
+    """Write ``changes`` to a record, new or stored, as one op by the account ``author``
+    with its ``scope``, made on this server (its clock, its node as the device): what a
+    person does on a desk that a phone could have pushed (a review mark raised by hub
+    staff). It is a push of one op (``sync.engine.apply_push``): the same checks, the
+    same merge, a rejected op quarantined and answered, a retry of ``op_id`` answered as
+    the first time. Unlike ``write_as_server`` it may create the record, so its first
+    changes must name the record's sites.
+    """
+    clock = server_clock(now_ms)
+    op = {"op_id": op_id, "device_id": clock["server_node"], "user_id": author,
+          "collection": collection, "record_id": record_id, "base_version": None,
+          "changes": dict(changes),
+          "hlc": clocks.HLC(clock["now_ms"], 0, clock["server_node"]).format()}
+    pushed = engine.apply_push(store(), [op], scope=scope, author=author,
+                               max_drift_ms=current_app.config["SYNC_MAX_DRIFT_MS"], **clock)
+    return pushed.results[0]
 
 
 def write_as_server(collection: str, record_id: str, changes: Mapping[str, Any], *,

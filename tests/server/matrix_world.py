@@ -227,6 +227,29 @@ class World:
         (conflict,) = [c for c in listed if c["record_id"] == record_id]
         return conflict["conflict_id"]
 
+    @functools.cached_property
+    def session_log(self) -> str:
+        """The record id of a session log of site A."""
+        record_id = self.visit_id()
+        (made,) = self.push_as("writer", self.op("visit", record_id, {"parents": 2}))
+        assert made["status"] == "applied", made
+        return record_id
+
+    def review_changes(self, site: str | None, status: str = "open") -> dict:
+        """A new review mark's changes: a question about a session log of ``site``."""
+        changes = {"target_collection": "visit", "target_record_id": self.visit_id(site or "a"),
+                   "comment": "来場者数をご確認ください", "status": status}
+        if site:
+            changes["site_id"] = str(self.site_id(site))
+        return changes
+
+    def new_review_mark(self, site: str) -> str:
+        """The id of an open review mark on site ``site``, raised by the admin."""
+        mark_id = str(uuid.uuid4())
+        (made,) = self.push_as("admin", self.op("review", mark_id, self.review_changes(site)))
+        assert made["status"] == "applied", made
+        return mark_id
+
     def new_tombstone(self) -> str:
         """The record id of a deleted session log of site A."""
         record_id = self.visit_id()

@@ -225,3 +225,17 @@ def test_another_wards_hub_staff_may_not_resolve_or_restore_and_learn_no_site(
     assert str(world["salon"].id) not in restore.get_data(as_text=True)
     assert client.post(f"/api/sync/records/visit/{record}/restore",
                        json={"op_id": str(uuid.uuid4())}, headers=here).status_code == 200
+
+
+def test_a_conflict_between_phones_with_the_longest_names_is_kept(world, client):
+    # Its clock was cut to a 60-character column: PostgreSQL refused the whole push.
+    record = f"{world['salon'].id}:2026-11-30:am"
+    nodes = ["a" * 128, "b" * 128]  # as long as a clock's node may be
+    ops = [{**op("visit", record, {"notes": note}, device=device),
+            "hlc": HLC(at, 0, node).format()}
+           for note, at, node, device in (("A", NOW_MS - 20_000, nodes[0], "phone-a"),
+                                          ("B", NOW_MS - 10_000, nodes[1], "phone-b"))]
+    results = push(client, world["as_volunteer"], ops)
+    assert [r["status"] for r in results] == ["applied", "applied"]
+    (conflict,) = client.get("/api/sync/conflicts", headers=world["as_volunteer"]).get_json()
+    assert conflict["hlc"].rsplit(":", 1)[1] in nodes

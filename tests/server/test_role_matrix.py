@@ -91,6 +91,11 @@ def _dismiss(w: World, _actor: str) -> Request:
     return "POST", f"/api/sync/quarantine/{entry_id}/dismiss", {"note": "入力ミス、確認済み"}
 
 
+def _review(w: World, _actor: str) -> Request:
+    return ("POST", f"/api/wards/{w.code}/records/visit/{w.session_log}/review",
+            {"comment": "来場者数をご確認ください", "op_id": str(uuid.uuid4())})
+
+
 def _restore(w: World, _actor: str) -> Request:
     return ("POST", f"/api/sync/records/visit/{w.new_tombstone()}/restore",
             {"op_id": str(uuid.uuid4())})
@@ -232,6 +237,27 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/sync/records/<collection>/<record_id>/restore"): Route(
         _restore,
         (200, 200, 403, 403, 403, 403, 403, 403, 403, 401, 401)),
+    # --- the hub desk ---------------------------------------------------------------------
+    # A ward's synced records are read by its hub staff and ward officers (and the admin),
+    # not by the people of its sites, who pull their own.
+    ("GET", "/api/wards/<code>/visits"): Route(
+        get("/api/wards/{w.code}/visits"),
+        (200, 200, 403, 200, 403, 403, 403, 403, 403, 401, 401)),
+    ("GET", "/api/wards/<code>/outreach"): Route(
+        get("/api/wards/{w.code}/outreach"),
+        (200, 200, 403, 200, 403, 403, 403, 403, 403, 401, 401)),
+    ("GET", "/api/wards/<code>/records/<collection>/<record_id>"): Route(
+        get("/api/wards/{w.code}/records/visit/{w.session_log}"),
+        (200, 200, 403, 200, 403, 403, 403, 403, 403, 401, 401)),
+    # A review mark is raised on a desk by those who manage the ward: not a ward officer,
+    # who reads only, nor the people of its sites (site staff may open one by a push).
+    ("POST", "/api/wards/<code>/records/<collection>/<record_id>/review"): Route(
+        _review,
+        (201, 201, 403, 403, 403, 403, 403, 403, 403, 401, 401)),
+    # What was changed on the desks: the admin's to read.
+    ("GET", "/api/audit"): Route(
+        get("/api/audit"),
+        (200, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401)),
 }
 
 
@@ -349,6 +375,13 @@ PUSH_OPS: dict[str, Callable[[World], dict]] = {
     "event@ward_a": lambda w: _directory(w, "event", "a"),
     "event@ward_b": lambda w: _directory(w, "event", "b"),
     "event@no_site": lambda w: _directory(w, "event", None),
+    "review@ward_a": lambda w: w.op("review", str(uuid.uuid4()), w.review_changes("a")),
+    "review@ward_b": lambda w: w.op("review", str(uuid.uuid4()), w.review_changes("b")),
+    "review@no_site": lambda w: w.op("review", str(uuid.uuid4()), w.review_changes(None)),
+    "review@done_at_ward_a": lambda w: w.op("review", w.new_review_mark("a"), {
+        "status": "done", "done_note": "数を直しました"}),
+    "review@done_at_ward_b": lambda w: w.op("review", w.new_review_mark("b"), {
+        "status": "done", "done_note": "数を直しました"}),
 }
 
 # column → the answer each of ``ACCOUNTS`` gets: A applied, S rejected out_of_scope,
@@ -385,9 +418,17 @@ PUSH_ANSWERS: dict[str, str] = {
     "event@ward_a":                  "A     A   S    S  S   A  S   S   S",
     "event@ward_b":                  "A     S   A    S  S   S  A   S   S",
     "event@no_site":                 "S     S   S    S  S   S  S   S   S",
+    # A review mark is opened by staff of its site (hub staff are staff of every site of
+    # their ward), not by a volunteer; it names its site first, like every record.
+    "review@ward_a":                 "A     A   S    S  S   A  S   S   S",
+    "review@ward_b":                 "A     S   A    S  S   S  A   S   S",
+    "review@no_site":                "S     S   S    S  S   S  S   S   S",
+    # Whoever writes the site settles the mark (the volunteer who wrote the log).
+    "review@done_at_ward_a":         "A     A   S    S  S   A  S   A   S",
+    "review@done_at_ward_b":         "A     S   A    S  S   S  A   S   A",
 }
 
-COLLECTIONS = ("visit", "card", "outreach", "programme", "event")
+COLLECTIONS = ("visit", "card", "outreach", "review", "programme", "event")
 
 
 def test_every_collection_is_pushed_at_each_site():

@@ -1,12 +1,47 @@
-// "My entries": recent session logs with how each stands, and a way to fix a rejected one.
+// "My entries": recent session logs and outreach records with how each stands, a way
+// to fix a rejected one, and the hub's questions (要確認) to answer.
 import { currentLang, pickLanguage, t } from '../i18n.js';
+import * as outreach from '../outreach.js';
+import * as review from '../review.js';
 import * as visits from '../visits.js';
-import { button } from './dom.js';
+import { button, element } from './dom.js';
 import { openLogFor } from './log.js';
 import { showView } from './nav.js';
-import { showError } from './status.js';
+import { openOutreachFor, showMode } from './outreach.js';
+import { showError, showStatus } from './status.js';
 
 const CHILDREN = ['children_0', 'children_1', 'children_2', 'children_3plus'];
+
+// Answers typed but not sent with 「直しました」 yet, by mark id: the list is drawn again
+// after every sync, which must not lose them.
+const drafts = new Map();
+
+// Each kind of entry: its title, its one-line summary, how it opens and how it goes again.
+const KINDS = {
+  visit: {
+    title: (entry, siteNames) => `${siteNames.get(entry.siteId) ?? entry.siteId}`
+      + ` ${dateText(entry.date)} ${t(`session.${entry.session}`)}`,
+    lines: (entry) => [summary(entry)],
+    open: (entry) => {
+      showMode('visit');
+      return openLogFor(entry);
+    },
+    resend: visits.resend,
+  },
+  outreach: {
+    title: (entry, siteNames) => `${t('entries.outreach')} `
+      + `${siteNames.get(entry.placeSiteId) ?? entry.placeSiteId} ${dateText(entry.date)}`,
+    lines: (entry) => {
+      const went = outreach.WENT.reduce((sum, field) => sum + (entry.mine[field] ?? 0), 0);
+      const note = entry.texts.summary ?? '';
+      return [t('entries.outreach_summary', { went, parents: entry.mine.parents ?? 0,
+        children: entry.mine.children ?? 0 }), ...(note ? [note.length > 80
+        ? `${note.slice(0, 80)}…` : note] : [])];
+    },
+    open: openOutreachFor,
+    resend: outreach.resend,
+  },
+};
 
 function summary(entry) {
   const children = CHILDREN.reduce((sum, field) => sum + (entry.mine[field] ?? 0), 0);
@@ -18,20 +53,72 @@ function dateText(iso) {
     { month: 'short', day: 'numeric', weekday: 'short' });
 }
 
-function entryItem({ entry, state, rejected }, siteNames, refresh) {
+// One mark on an entry: the hub's question, and while it is open, a short answer and
+// 「直しました」, which settles it (kept on the phone and sent at the next sync).
+function markBlock(mark, session, refresh) {
+  const headingId = `review-${mark.id}`;
+  const block = element('div', { className: `review ${mark.status}`,
+    attrs: { role: 'group', 'aria-labelledby': headingId } });
+  block.dataset.mark = mark.id;
+  const badge = mark.sending ? 'review.done_waiting' : `review.${mark.status}`;
+  block.append(
+    element('p', {}, element('span', { text: t(badge), className: `badge review-${mark.status}`,
+      attrs: { id: headingId } })),
+    // The hub's words: always text, never markup.
+    element('p', { text: mark.comment, className: 'review-comment' }),
+  );
+  if (mark.status === 'done') {
+    if (mark.answer) block.append(element('p', { className: 'hint',
+      text: t('review.answered', { answer: mark.answer }) }));
+    return block;
+  }
+  for (const item of mark.rejected) {
+    block.append(element('p', { className: 'error',
+      text: `${t(`reason.${item.reason}`)}: ${pickLanguage(item.message ?? '')}` }));
+  }
+  const inputId = `review-answer-${mark.id}`;
+  const input = element('input', { attrs: { id: inputId, type: 'text',
+    maxlength: String(review.ANSWER_LIMIT), autocomplete: 'off',
+    'aria-describedby': `${inputId}-hint` } });
+  input.value = drafts.get(mark.id) ?? '';
+  input.oninput = () => drafts.set(mark.id, input.value);
+  block.append(
+    element('label', { text: t('review.answer'), attrs: { for: inputId } }),
+    element('p', { text: t('review.answer_hint'), className: 'hint',
+      attrs: { id: `${inputId}-hint` } }),
+    input,
+    button(t('review.fixed'), 'primary', async () => {
+      try {
+        await review.markDone(session.user.id, mark, input.value);
+        drafts.delete(mark.id);
+        showStatus(t(navigator.onLine ? 'review.saved' : 'review.saved_offline'));
+        await refresh();
+      } catch (error) {
+        showError(error);
+      }
+    }),
+  );
+  return block;
+}
+
+function entryItem({ entry, state, rejected }, marks, session, siteNames, refresh) {
   const item = document.createElement('li');
   item.dataset.state = state;
   item.dataset.record = entry.recordId;
+  item.dataset.collection = entry.collection;
+  const kind = KINDS[entry.collection];
   const text = document.createElement('div');
   const title = document.createElement('strong');
-  title.textContent = `${siteNames.get(entry.siteId) ?? entry.siteId} ${dateText(entry.date)}`
-    + ` ${t(`session.${entry.session}`)}`;
-  const line = document.createElement('p');
-  line.textContent = summary(entry);
+  title.textContent = kind.title(entry, siteNames);
+  const lines = kind.lines(entry).map((words) => {
+    const line = document.createElement('p');
+    line.textContent = words; // typed text: never markup
+    return line;
+  });
   const badge = document.createElement('span');
   badge.className = `badge ${state}`;
   badge.textContent = t(`entries.${state}`);
-  text.append(title, line, badge);
+  text.append(title, ...lines, badge);
   for (const item_ of rejected) {
     const reason = document.createElement('p');
     reason.className = 'error';
@@ -42,29 +129,42 @@ function entryItem({ entry, state, rejected }, siteNames, refresh) {
   actions.className = 'actions';
   actions.append(button(t('entries.open'), 'secondary', async () => {
     showView('log-view');
-    await openLogFor(entry);
+    await kind.open(entry);
   }));
   if (rejected.length) {
     actions.append(button(t('entries.resend'), 'primary', async () => {
       try {
-        await visits.resend(entry, rejected);
+        await kind.resend(entry, rejected);
         await refresh();
       } catch (error) {
         showError(error);
       }
     }));
   }
-  item.append(text, actions);
+  const open = marks.some((mark) => mark.status === 'open');
+  if (marks.length) item.dataset.review = open ? 'open' : 'done';
+  item.append(text, ...marks.map((mark) => markBlock(mark, session, refresh)), actions);
   return item;
 }
 
 export async function showEntries(session, directory) {
   const siteNames = new Map((directory?.sites ?? []).map((site) => [String(site.id), site.name]));
   const refresh = async () => {
-    const rows = await visits.myEntries(session.user.id);
+    const marks = await review.marksByTarget(session.user.id);
+    const marksOf = (row) => marks.get(row.entry.recordKey) ?? [];
+    const asked = (row) => (marksOf(row).some((mark) => mark.status === 'open') ? 0 : 1);
+    // Entries the hub asked about come first, so an old one is not lost below the rest.
+    const rows = [...await visits.myEntries(session.user.id),
+      ...await outreach.myEntries(session.user.id)]
+      .sort((a, b) => asked(a) - asked(b) || b.entry.updatedAt - a.entry.updatedAt);
     document.getElementById('entries-empty').hidden = rows.length > 0;
-    document.getElementById('entry-list').replaceChildren(
-      ...rows.slice(0, 100).map((row) => entryItem(row, siteNames, refresh)));
+    const list = document.getElementById('entry-list');
+    const focused = list.contains(document.activeElement) ? document.activeElement.id : '';
+    list.replaceChildren(
+      ...rows.slice(0, 100).map((row) => entryItem(row, marksOf(row), session, siteNames,
+        refresh)));
+    // Drawn again after a sync while the user types an answer: keep them where they were.
+    if (focused) document.getElementById(focused)?.focus();
   };
   await refresh();
 }

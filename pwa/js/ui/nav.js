@@ -1,5 +1,5 @@
 // The tab bar: one view at a time, the current tab marked for screen readers.
-const VIEWS = ['log-view', 'cards-view', 'entries-view', 'settings-view'];
+const VIEWS = ['log-view', 'cards-view', 'entries-view', 'settings-view', 'desk-view'];
 const listeners = new Map();
 
 export function onView(id, listener) {

@@ -1,0 +1,158 @@
+"""``tsunagu demo`` tells the story of a living ward: three months of session logs,
+outreach visits, cards in every state, one conflict and one quarantined op, all written
+through the sync engine and read back here as hub staff and the volunteer read them."""
+
+import json
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from server import create_app
+from server.demo.build import DEMO_LOGINS
+from server.directory.models import Site
+from server.extensions import db
+from server.replication.models import SyncOp, SyncRecord
+from server.timeutil import today_local
+
+
+def build(path) -> Flask:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path / 'demo.sqlite3'}",
+                      "SECRET_KEY": "t", "INSTANCE_PATH": str(path), "TESTING": True,
+                      "RATELIMIT_ENABLED": False})
+    result = app.test_cli_runner().invoke(args=["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    return app
+
+
+def dispose(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    app = build(tmp_path_factory.mktemp("demo"))
+    yield app
+    dispose(app)
+
+
+def sign_in(app, login: str) -> dict:
+    password = next(p for _role, name, p, _n in DEMO_LOGINS if name == login)
+    answer = app.test_client().post("/api/auth/login", json={"login": login,
+                                                             "password": password})
+    assert answer.status_code == 201, answer.json
+    return {"Authorization": f"Bearer {answer.json['token']}"}
+
+
+def pulled(app, login: str) -> dict[tuple[str, str], dict]:
+    """Every record ``login`` pulls, as ``{(collection, record_id): data}``."""
+    client, headers, cursor, records = app.test_client(), sign_in(app, login), 0, {}
+    while True:
+        page = client.get(f"/api/sync/pull?cursor={cursor}&limit=10000", headers=headers).json
+        records |= {(c["collection"], c["record_id"]): c["data"] for c in page["changes"]}
+        cursor = page["cursor"]
+        if not page["more"]:
+            return records
+
+
+@pytest.fixture(scope="module")
+def ward(demo):
+    return pulled(demo, "hub")
+
+
+def of(records: dict, collection: str) -> dict[str, dict]:
+    return {rid: data for (kind, rid), data in records.items() if kind == collection}
+
+
+def test_every_demo_login_signs_in(demo):
+    logins = [login for _role, login, _p, _n in DEMO_LOGINS]
+    assert {"admin", "hub", "ward", "nursery", "volunteer"} <= set(logins)
+    for login in logins:
+        sign_in(demo, login)
+
+
+def test_session_logs_cover_three_months_at_every_kind_of_site(demo, ward):
+    visits = of(ward, "visit")
+    days = sorted(date.fromisoformat(v["session_date"]) for v in visits.values())
+    today = today_local()
+    assert days[-1] < today and today - days[0] >= timedelta(days=85)
+    with demo.app_context():
+        kinds = dict(db.session.execute(sa.select(Site.id, Site.kind)).all())
+    by_kind = Counter(kinds[int(v["site_id"])] for v in visits.values())
+    assert set(by_kind) == {"hub", "tsudoi_hiroba", "nursery_hiroba", "kindergarten_hamakko",
+                            "supporter_program", "salon"}
+    assert all(count >= 40 for count in by_kind.values()), by_kind
+    salon_parents = [v["parents"] for v in visits.values()
+                     if kinds[int(v["site_id"])] == "salon"]
+    assert min(salon_parents) >= 1 and max(salon_parents) <= 10
+    assert all(v.get("in_ward", 0) + v.get("out_of_ward", 0) == v["parents"]
+               for v in visits.values())
+    assert any(v.get("fathers") for v in visits.values())
+    assert any(v.get("connected_to_ward_count") for v in visits.values())
+    assert any(v.get("notes") for v in visits.values())
+
+
+def test_sessions_fall_on_each_sites_open_weekdays(demo, ward):
+    with demo.app_context():
+        weekdays = {str(site.id): site.weekdays for site in db.session.scalars(sa.select(Site))}
+    for visit in of(ward, "visit").values():
+        assert date.fromisoformat(visit["session_date"]).weekday() in weekdays[visit["site_id"]]
+
+
+def test_outreach_visits_some_written_by_two_people(demo, ward):
+    outreach = of(ward, "outreach")
+    assert len(outreach) >= 12
+    assert all(v["parents"] >= 1 and v["topics"] and v["summary"] for v in outreach.values())
+    with demo.app_context():
+        # The op log's key is "author:op_id" (sync.engine.op_key).
+        written = {(record_id, key.partition(":")[0]) for record_id, key in db.session.execute(
+            sa.select(SyncOp.record_id, SyncOp.op_id).where(SyncOp.collection == "outreach"))}
+    authors = Counter(record_id for record_id, _author in written)
+    assert sum(1 for n in authors.values() if n == 2) >= 3
+    both_parts = [v for v in outreach.values() if sum(
+        v.get(f"went_{role}", 0) for role in ("public_health_nurse", "parenting_partner",
+                                              "nursery_teacher")) >= 2]
+    assert both_parts
+
+
+def test_cards_in_every_state_between_sites_of_different_kinds(demo, ward):
+    cards = of(ward, "card")
+    assert set(Counter(c["status"] for c in cards.values())) == {
+        "issued", "opened", "arrived", "expired", "cancelled"}
+    with demo.app_context():
+        kinds = dict(db.session.execute(sa.select(Site.id, Site.kind)).all())
+    assert all(kinds[int(c["issuing_site_id"])] != kinds[int(c["target_site_id"])]
+               for c in cards.values())
+
+
+def test_hub_staff_find_one_conflict_and_one_quarantined_op(demo):
+    client, headers = demo.test_client(), sign_in(demo, "hub")
+    conflicts = client.get("/api/sync/conflicts", headers=headers).json
+    assert [(c["collection"], c["field"]) for c in conflicts] == [("visit", "notes")]
+    quarantine = client.get("/api/sync/quarantine?state=open", headers=headers).json
+    assert [(q["reason"], q["payload"]["changes"]) for q in quarantine] == [
+        ("invalid_value", {"parents": -1})]
+
+
+def test_a_volunteer_pulls_only_their_own_sites(demo, ward):
+    mine = pulled(demo, "volunteer")
+    assert of(mine, "visit") and len(of(mine, "visit")) < len(of(ward, "visit")) / 5
+
+
+def stored_records(app) -> dict[tuple[str, str], dict]:
+    with app.app_context():
+        rows = db.session.execute(sa.select(SyncRecord.collection, SyncRecord.record_id,
+                                            SyncRecord.data_json)).all()
+    return {(collection, record_id): json.loads(data) for collection, record_id, data in rows}
+
+
+def test_the_demo_is_the_same_every_time(demo, tmp_path):
+    again = build(tmp_path)
+    try:
+        assert stored_records(again) == stored_records(demo)
+    finally:
+        dispose(again)
