@@ -1,7 +1,9 @@
-"""The sync core and the schemas do not pull in the web stack."""
+"""The sync core and the schemas do not pull in the web stack; every package ships."""
 
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -21,3 +23,15 @@ def test_core_packages_import_without_the_web_stack(package, allowed):
     assert not loaded & set(HEAVY)
     if package == "sync":
         assert "marshmallow" not in loaded
+
+
+def test_every_package_of_the_server_ships_in_the_distribution():
+    # A package missing from [tool.setuptools] packages imports from a checkout but not
+    # from an installed copy: server/hub/ once was.
+    root = Path(__file__).resolve().parent.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"])
+    found = {".".join(path.parent.relative_to(root).parts)
+             for top in ("server", "sync", "schemas")
+             for path in (root / top).rglob("__init__.py")}
+    assert found <= listed, sorted(found - listed)

@@ -261,3 +261,199 @@ def test_a_ward_officer_cannot_mark_a_log_to_check(live, page, ward_officer, log
     page.locator("#desk-log-list li").first.get_by_role("button").click()
     expect(page.locator("#desk-detail h4", has_text="要確認")).to_be_visible()
     expect(page.get_by_role("button", name="要確認にする")).to_have_count(0)
+
+
+# --- Markup on every desk screen, settled values reaching a phone, paging, axe on the detail.
+
+
+def no_markup_made(page, dialogs):
+    """Nothing sent to the server became an element or ran: no <img>, no dialog."""
+    page.wait_for_timeout(200)  # an onerror handler would have fired by now
+    assert page.locator("#desk-view img").count() == 0
+    assert dialogs == []
+
+
+def catch_dialogs(page):
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    return dialogs
+
+
+@pytest.fixture
+def hostile_author(live, salon_id):
+    """A volunteer whose display name looks like markup, so the parts and history carry it."""
+    with live.app.app_context():
+        from server.accounts.models import Membership
+        ward = db.session.query(Ward).filter_by(code="14101").one()
+        db.session.add(User(login="evil", display_name=HOSTILE_NOTE, role="volunteer",
+                            ward_id=ward.id, password_hash=hash_password(PASSWORD),
+                            memberships=[Membership(site_id=salon_id)]))
+        db.session.commit()
+    return "evil"
+
+
+def test_markup_in_a_note_is_text_on_every_desk_screen(live, page, salon_id, hostile_author):
+    evil, yamada, sato = (token_of(live, login) for login in (hostile_author, "yamada", "sato"))
+    # A record written by the hostile name, with the hostile note: list, detail.
+    assert push(live, evil, [visit_op(salon_id, {"parents": 2, "notes": HOSTILE_NOTE},
+                                      session="am")])[0]["status"] == "applied"
+    # A conflict on notes whose two values both hold the markup.
+    base = push(live, yamada, [visit_op(salon_id, {"notes": "はじめ"}, session="day")])
+    version = base[0]["version"]
+    push(live, yamada, [visit_op(salon_id, {"notes": HOSTILE_NOTE + " A"}, session="day",
+                                 device="a", base_version=version, ago_ms=5_000)])
+    push(live, sato, [visit_op(salon_id, {"notes": HOSTILE_NOTE + " B"}, session="day",
+                               device="b", base_version=version, ago_ms=4_000)])
+    # Two rejected ops: a note over 2000 characters, and an unknown field named and valued
+    # with the markup.
+    long_note = HOSTILE_NOTE + "あ" * 2001
+    rejected = push(live, yamada, [
+        visit_op(salon_id, {"notes": long_note}, session="pm"),
+        visit_op(salon_id, {HOSTILE_NOTE: HOSTILE_NOTE}, session="pm"),
+    ])
+    assert [r["status"] for r in rejected] == ["rejected", "rejected"]
+
+    dialogs = catch_dialogs(page)
+    open_desk(page, live, "hub")
+    row = page.locator("#desk-log-list li").filter(has_text="午前")
+    expect(row).to_contain_text(HOSTILE_NOTE)
+    no_markup_made(page, dialogs)
+    row.get_by_role("button").click()
+    detail = page.locator("#desk-detail")
+    expect(detail.locator("dl.desk-fields")).to_contain_text(HOSTILE_NOTE)  # values
+    parts = detail.locator("h4:has-text('だれが書いたか') + ul")
+    expect(parts).to_contain_text(HOSTILE_NOTE)  # the note's part, and its author's name
+    history = detail.locator("ol.desk-lines")
+    expect(history).to_contain_text(HOSTILE_NOTE)  # the author's name in the history
+    no_markup_made(page, dialogs)
+
+    screen(page, "競合")
+    item = page.locator("#desk-conflict-list li")
+    expect(item).to_have_count(1)
+    expect(item.locator(".desk-value").first).to_have_text(HOSTILE_NOTE + " B")  # current
+    expect(item.locator(".desk-value").last).to_have_text(HOSTILE_NOTE + " A")  # lost
+    no_markup_made(page, dialogs)
+
+    screen(page, "受け付けなかった記録")
+    items = page.locator("#desk-quarantine-list li.desk-item")
+    expect(items).to_have_count(2)
+    # The two may come in either order: one box holds the long note, one the unknown field.
+    boxes = page.locator("#desk-quarantine-list input[type=text][id^='desk-q-']")
+    values = boxes.evaluate_all("inputs => inputs.map((input) => input.value)")
+    assert long_note in values and HOSTILE_NOTE in values
+    unknown = page.locator("#desk-quarantine-list label", has_text=f"{HOSTILE_NOTE}（")
+    expect(unknown).to_have_count(1)  # the unknown field's name, as the label's text
+    no_markup_made(page, dialogs)
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    no_markup_made(page, dialogs)
+
+
+def phone_signed_in(page, live, login):
+    """A second browser (a volunteer's phone) at 360 px, signed in and synced once."""
+    phone_context = page.context.browser.new_context(viewport=PHONE, locale="ja-JP")
+    phone = phone_context.new_page()
+    open_sign_in(phone, live, login)
+    expect(phone.locator("#log-form")).to_be_visible()
+    return phone
+
+
+def open_sign_in(page, live, login):
+    page.goto(live.url + "/")
+    page.evaluate("window.app.ready")
+    page.get_by_label("ログイン名").fill(login)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="サインインする").click()
+
+
+def phone_opens_session(phone, site_id, session):
+    """The phone syncs, then its log screen opens the session of DATE."""
+    phone.locator("#sync-now").click()
+    phone.wait_for_load_state("networkidle")
+    phone.locator("#log-site").select_option(str(site_id))
+    phone.locator("#log-date").fill(DATE)
+    phone.locator("#log-session").select_option(session)
+
+
+@pytest.mark.parametrize("how", ["take_conflict", "write_value"])
+def test_a_conflict_settled_on_the_desk_reaches_the_volunteers_phone(live, page, salon_id,
+                                                                     conflict, how):
+    phone = phone_signed_in(page, live, "yamada")
+    phone_opens_session(phone, salon_id, "day")
+    expect(phone.locator("#log-notes")).to_have_value("外遊び")  # the value before settling
+    open_desk(page, live, "hub")
+    screen(page, "競合")
+    item = page.locator("#desk-conflict-list li")
+    expect(item).to_have_count(1)
+    if how == "take_conflict":
+        item.get_by_role("button", name="こちらを採用").click()
+        settled = "雨で少なめ"
+    else:
+        settled = "雨、外遊びは中止"
+        item.get_by_label("新しい値").fill(settled)
+        item.get_by_role("button", name="新しい値を書く").click()
+    expect(page.locator("#desk-conflict-list li")).to_have_count(0)
+    expect(page.locator("#desk-conflicts-empty")).to_be_visible()
+    assert api(live, "GET", "/api/sync/conflicts", token_of(live, "hub")) == []
+    phone_opens_session(phone, salon_id, "day")
+    expect(phone.locator("#log-notes")).to_have_value(settled)
+    phone.context.close()
+
+
+def test_a_corrected_quarantined_op_reaches_the_volunteers_phone(live, page, salon_id,
+                                                                 quarantined):
+    phone = phone_signed_in(page, live, "yamada")
+    open_desk(page, live, "hub")
+    screen(page, "受け付けなかった記録")
+    item = page.locator("#desk-quarantine-list li.desk-item")
+    item.get_by_label("保護者", exact=False).fill("2")
+    item.get_by_role("button", name="直して受け付ける").click()
+    expect(page.locator("#desk-quarantine-list li")).to_have_count(0)
+    phone_opens_session(phone, salon_id, "pm")
+    expect(phone.locator("#count-parents")).to_have_text("2")
+    phone.context.close()
+
+
+def test_the_log_list_pages_with_more_and_shows_each_record_once(live, page, salon_id):
+    from datetime import date, timedelta
+    dates = [(date(2026, 11, 30) - timedelta(days=n)).isoformat() for n in range(61)]
+    ops = []
+    for n, day in enumerate(dates):
+        op = visit_op(salon_id, {"parents": 1 + n % 3}, ago_ms=60_000 + n)
+        op["record_id"] = f"{salon_id}:{day}:am"
+        op["changes"]["session_date"] = day
+        ops.append(op)
+    results = push(live, token_of(live, "yamada"), ops)
+    assert {r["status"] for r in results} == {"applied"}
+    open_desk(page, live, "hub")
+    rows = page.locator("#desk-log-list li")
+    expect(rows).to_have_count(50)  # the first page
+    more = page.locator("#desk-more")
+    expect(more).to_be_visible()
+    expect(more).to_have_text("もっと見る")
+    first_page = rows.evaluate_all("rows => rows.map((li) => li.dataset.recordId)")
+    assert first_page == [f"{salon_id}:{day}:am" for day in dates[:50]]  # newest first
+    more.click()
+    expect(rows).to_have_count(61)
+    expect(more).to_be_hidden()
+    ids = rows.evaluate_all("rows => rows.map((li) => li.dataset.recordId)")
+    assert ids == [f"{salon_id}:{day}:am" for day in dates]
+    assert len(set(ids)) == 61
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("size", [PC, PHONE], ids=["pc", "phone"])
+def test_the_record_detail_with_its_review_form_passes_axe(live, page, logs, axe_violations,
+                                                            size, language):
+    open_desk(page, live, "hub", size)
+    if language == "en":
+        page.get_by_role("button", name="English").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        # The list is drawn again in English; a row clicked before that would be dropped.
+        expect(page.locator("#desk-log-list li", has_text="Morning")).to_have_count(1)
+    page.locator("#desk-log-list li").first.get_by_role("button").click()
+    form = page.locator("#desk-detail form.desk-review")
+    expect(form).to_be_visible()
+    expect(form.locator("textarea")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert axe_violations(page) == [], (language, size)

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.browser
 
 DATE = "2026-11-30"
 PASSWORD = "correct horse battery"  # as in conftest
+PC = {"width": 1280, "height": 800}
 
 
 @pytest.fixture
@@ -106,6 +107,42 @@ def test_two_phones_that_went_together_make_one_record_with_both_parts(
         expect(page.get_by_label("睡眠", exact=True)).to_be_checked()
     for context, _ in phones:
         context.close()
+
+    # Hub staff on a PC see one record for the place and date, with both parts in it.
+    desk = browser.new_context(viewport=PC, locale="ja-JP")
+    page = desk.new_page()
+    signed_in(page, live.url, "hub")
+    page.get_by_role("button", name="デスク").click()
+    expect(page.locator("#desk-view")).to_be_visible()
+    rows = page.locator("#desk-log-list li[data-collection=outreach]")
+    expect(rows).to_have_count(1)
+    expect(rows).to_have_attribute("data-record-id", record_id)
+    expect(rows).to_contain_text(f"{DATE} アウトリーチ記録")
+    expect(rows).to_contain_text("ひまわり保育園 → ひだまりサロン")
+    expect(rows).to_contain_text("保護者 5・子ども 6・行った人 2")
+    rows.get_by_role("button").click()
+    detail = page.locator("#desk-detail")
+    expect(detail.locator("h4", has_text="だれが書いたか")).to_be_visible()
+    fields = detail.locator("dl.desk-fields")
+    expect(fields.locator("dt")).to_contain_text(["保育士（行った人）", "保健師（行った人）"])
+    shown = dict(zip(fields.locator("dt").all_inner_texts(),
+                     fields.locator("dd").all_inner_texts(), strict=True))
+    assert (shown["保護者"], shown["子ども"]) == ("5", "6"), shown
+    assert (shown["保育士（行った人）"], shown["保健師（行った人）"]) == ("1", "1"), shown
+    assert sorted(shown["話題"].split("・")) == sorted(["発達", "遊び", "睡眠"]), shown
+    parts = detail.locator("ul.desk-lines li")
+    history = detail.locator("ol.desk-lines li")
+    for name in ("たなか", "すずき"):  # the teacher's and the nurse's display names
+        expect(parts.filter(has_text=name).first).to_be_visible()
+        expect(history.filter(has_text=name)).to_have_count(1)
+    # Each share of a counter is its author's: the teacher's 3 parents, the nurse's 2.
+    expect(parts.filter(has_text="保護者: 3 — たなか")).to_have_count(1)
+    expect(parts.filter(has_text="保護者: 2 — すずき")).to_have_count(1)
+    # Who added each topic, in words (a part holds one tag: it showed as its code).
+    for code, words in (("development", "発達"), ("play", "遊び"), ("sleep", "睡眠")):
+        expect(parts.filter(has_text=f"話題: {code}")).to_have_count(0)
+        expect(parts.filter(has_text=f"話題: {words}").first).to_be_visible()
+    desk.close()
 
 
 def test_my_entries_lists_outreach_with_its_state_and_the_note_as_text(

@@ -2,12 +2,19 @@
 site pulls it, its author settles it from a phone, and the desk shows both; on SQLite and
 PostgreSQL."""
 
+import json
+import time
 import uuid
+from datetime import datetime
 
 import pytest
+import sqlalchemy as sa
 
+from server import retention
 from server.extensions import db
 from server.hub.models import AuditEntry
+from server.replication.models import SyncRecord
+from server.timeutil import JAPAN
 from tests.server.test_hub_desk import XSS, Desk
 
 
@@ -133,3 +140,44 @@ def test_raising_a_mark_is_audited_without_its_comment(desk):
     assert "秘密の言葉" not in entry.detail_json
     listed = desk.get("/api/audit", desk.admin).get_json()["items"]
     assert listed[0]["action"] == "review"
+
+
+def _stored_mark(mark_id: str) -> dict:
+    data_json, meta_json = db.session.execute(sa.select(
+        SyncRecord.data_json, SyncRecord.meta_json).where(
+        SyncRecord.collection == "review", SyncRecord.record_id == mark_id)).one()
+    db.session.commit()  # read fresh next time: retention writes on a connection of its own
+    return {"data": json.loads(data_json), "meta": meta_json}
+
+
+def _redact_at(now_ms: int) -> dict:
+    """The retention run as the daily job makes it at ``now_ms`` (a fake clock)."""
+    today = datetime.fromtimestamp(now_ms / 1000, JAPAN).date()
+    return retention.redact_old_text(today, now_ms)
+
+
+def test_retention_clears_a_marks_comment_and_answer_once_the_period_has_run(desk, app):
+    comment, answer = "来場者数をご確認ください（Aさんの件）", "午前の数を直しました（Bさん）"
+    received_ms = time.time_ns() // 1_000_000  # a mark has no date: its text counts from now
+    mark = _raise(desk, desk.hub, _own_visit(desk), comment=comment).get_json()
+    desk.push(desk.volunteer, desk.op("review", mark["id"], {
+        "status": "done", "done_note": answer}, base_version=mark["version"]))
+    stored = _stored_mark(mark["id"])["data"]
+    assert (stored["comment"], stored["done_note"]) == (comment, answer)
+
+    day_ms, days = retention.DAY_MS, app.config["TEXT_RETENTION_DAYS"]
+    _redact_at(received_ms + (days - 1) * day_ms)  # a day before the period has run
+    kept = _stored_mark(mark["id"])["data"]
+    assert (kept["comment"], kept["done_note"]) == (comment, answer)
+
+    _redact_at(received_ms + (days + 1) * day_ms)
+    after = _stored_mark(mark["id"])
+    assert (after["data"]["comment"], after["data"]["done_note"]) == (None, None)
+    # What the mark is and where it stands stay; no trace of the words is left.
+    assert after["data"]["status"] == "done"
+    assert (after["data"]["target_collection"], after["data"]["target_record_id"]) == (
+        "visit", _own_visit(desk))
+    for text in ("Aさんの件", "Bさん"):
+        assert text not in after["meta"]
+    pulled = _pulled_marks(desk, desk.volunteer)[mark["id"]]
+    assert (pulled["comment"], pulled["done_note"]) == (None, None)

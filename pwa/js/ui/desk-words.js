@@ -9,6 +9,8 @@ const CHILDREN = ['children_0', 'children_1', 'children_2', 'children_3plus'];
 const SITE_FIELDS = new Set(['site_id', 'place_site_id', 'follow_up_site_id', 'issuing_site_id',
   'target_site_id']);
 const NUMBER_FIELDS = /^(consultation_|went_|met_)|^(children|connected_to_ward_count)$/;
+// Sets of tags: a part of one (who added one element) carries a single tag.
+const TAG_FIELDS = new Set(['needs', 'topics', 'wishes']);
 
 // Fields whose label another screen already has.
 const FIELD_KEYS = {
@@ -76,6 +78,7 @@ export function valueWords(field, value, sites = []) {
   }
   if (typeof value === 'boolean') return t(value ? 'desk.yes' : 'desk.no');
   if (SITE_FIELDS.has(field)) return siteName(sites, value);
+  if (TAG_FIELDS.has(field)) return tagLabel(value);
   if (field === 'session') return known(`session.${value}`) ?? String(value);
   return String(value);
 }
