@@ -174,6 +174,10 @@ def test_my_entries_with_a_mark_have_no_serious_accessibility_problems(
     else:
         expect(page.locator("#entry-list li[data-review=open]")).to_contain_text("要確認")
     assert axe_violations(page) == []
-    for target in page.locator("#entry-list li[data-review] button").all():
-        box = target.bounding_box()
-        assert box["height"] >= 48 and box["width"] >= 48
+    # Measured in one go in the page: the list is redrawn after every sync, so a button
+    # found by one call may be gone by the next.
+    sizes = page.evaluate("""() => [...document.querySelectorAll(
+        '#entry-list li[data-review] button')].filter((button) => button.offsetParent)
+        .map((button) => { const box = button.getBoundingClientRect();
+                           return [box.width, box.height]; })""")
+    assert sizes and all(width >= 48 and height >= 48 for width, height in sizes), sizes
