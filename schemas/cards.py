@@ -4,12 +4,9 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from sync.vocabulary import FEATURE_TAGS
 
-from .fields import StrictBoolean
+from .fields import ROW_ID, StrictBoolean
 
 MAX_MINT = 50
-# A site id is an INTEGER column, 32 bits on PostgreSQL: a larger number is no site, and
-# the database would refuse it as a parameter instead of finding nothing.
-MAX_SITE_ID = 2**31 - 1
 
 
 class MintRequestSchema(Schema):
@@ -17,7 +14,7 @@ class MintRequestSchema(Schema):
         unknown = RAISE
 
     site_id = fields.Integer(required=True, strict=True,
-                             validate=validate.Range(min=1, max=MAX_SITE_ID),
+                             validate=ROW_ID,
                              metadata={"description": "the issuing site"})
     count = fields.Integer(load_default=10, strict=True,
                            validate=validate.Range(min=1, max=MAX_MINT),

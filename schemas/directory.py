@@ -21,11 +21,9 @@ from sync.vocabulary import (
     WEEKDAY_CODES,
 )
 
-from .fields import StrictBoolean
+from .fields import ROW_ID, StrictBoolean
 
 MONTHS = validate.Range(min=-9, max=18 * 12)  # -9: from pregnancy
-# Row ids are INTEGER columns: 32 bits on PostgreSQL, which refuses a larger parameter.
-ROW_ID = validate.Range(min=1, max=2**31 - 1)
 
 # The calendar the directory knows: programme dates and event ranges fall within it.
 FIRST_DAY = date(2000, 1, 1)

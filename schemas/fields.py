@@ -1,6 +1,10 @@
 """Fields that several wire areas share."""
 
-from marshmallow import fields
+from marshmallow import fields, validate
+
+MAX_ROW_ID = 2**31 - 1
+"""Row ids are INTEGER columns: 32 bits on PostgreSQL, which refuses a larger parameter."""
+ROW_ID = validate.Range(min=1, max=MAX_ROW_ID)
 
 
 class StrictBoolean(fields.Boolean):

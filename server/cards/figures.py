@@ -26,9 +26,10 @@ from sqlalchemy import select
 
 from sync.vocabulary import FEATURE_TAGS
 
+from ..directory.lookups import as_site_id
 from ..directory.models import Site, Ward
 from ..extensions import db
-from .records import all_cards, as_site_id
+from .records import all_cards
 
 OPENED = frozenset({"opened", "arrived"})
 

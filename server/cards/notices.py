@@ -10,13 +10,14 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from ..accounts.models import User
+from ..directory.lookups import as_site_id
 from ..directory.models import Site
 from ..extensions import db
 from ..job_skips import Skips
 from ..replication.scope import read_scope
 from .expiry import LIVE
 from .models import Notice
-from .records import all_cards, as_site_id
+from .records import all_cards
 
 EXPECTED_TOMORROW = "expected_tomorrow"
 MOST_NOTICES = 50
@@ -27,7 +28,7 @@ def expected_on(cards: list[tuple[str, dict]], day: date, skips: Skips
     """Cards still on their way (issued or opened) planned for ``day``, by target site.
 
     A target that cannot be a site id (the card field takes any identifier, see
-    ``records.as_site_id``) is left out: it has no inbox. A card that cannot be read is
+    ``directory.lookups.as_site_id``) is left out: it has no inbox. A card that cannot be read is
     reported to ``skips`` and left out.
     """
     wanted = day.isoformat()

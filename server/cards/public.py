@@ -22,6 +22,7 @@ from sync.errors import SyncError
 from sync.protocol import Scope
 from sync.vocabulary import SITE_KIND_NAMES
 
+from ..directory.lookups import as_site_id
 from ..directory.models import Programme, Site
 from ..directory.queries import occurrence_dates
 from ..extensions import db, limiter
@@ -30,7 +31,7 @@ from ..timeutil import now_utc, parse_day, today_local
 from . import calendar, tokens
 from .expiry import is_past_its_time
 from .models import CardToken
-from .records import as_site_id, card_data
+from .records import card_data
 
 bp = Blueprint("card_page", __name__)
 
@@ -152,7 +153,7 @@ def _live_token(token: str) -> CardToken | None:
 
 def _target(card: dict | None) -> Site | None:
     """The card's target site; ``None`` also for a site that has left the directory, or
-    a target that cannot be a site id (see ``records.as_site_id``)."""
+    a target that cannot be a site id (see ``directory.lookups.as_site_id``)."""
     target = as_site_id(card.get("target_site_id")) if card else None
     return None if target is None else db.session.get(Site, target)
 

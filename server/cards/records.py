@@ -11,25 +11,6 @@ from ..replication.models import SyncRecord
 
 log = logging.getLogger(__name__)
 
-MAX_SITE_ID = 2**31 - 1
-"""The largest ``site.id``: an INTEGER column, 32 bits on PostgreSQL, whose driver refuses
-a larger number outright (SQLite's refuses past 64 bits)."""
-_SITE_ID_DIGITS = len(str(MAX_SITE_ID))
-
-
-def as_site_id(value) -> int | None:
-    """A record's site field (``target_site_id``, …) as the directory's site id, or
-    ``None`` when it cannot be one: not text, not a site id as written (ASCII digits, no
-    leading zero), or past the column's range. The sync rules check these fields only as
-    identifiers, so they may hold any letters and digits; a lookup must never pass such a
-    value to the database, where a number out of range is an error, not "no site"."""
-    if (not isinstance(value, str) or not 0 < len(value) <= _SITE_ID_DIGITS
-            or not value.isascii() or not value.isdigit() or value[0] == "0"):
-        return None
-    number = int(value)
-    return number if number <= MAX_SITE_ID else None
-
-
 def card_data(short_code: str) -> dict | None:
     """The card's merged public data, or ``None`` if no phone has sent it yet (or it was
     deleted)."""

@@ -1,10 +1,25 @@
 """Load-or-404 helpers shared by the views."""
 
-from schemas.directory import ROW_ID
+from schemas.fields import MAX_ROW_ID, ROW_ID
 
 from ..errors import ApiError
 from ..extensions import db
 from .models import Ward
+
+_ROW_ID_DIGITS = len(str(MAX_ROW_ID))
+
+
+def as_site_id(value) -> int | None:
+    """A site id as the sync records write it (text), as the directory's site id, or
+    ``None`` when it cannot be one: not text, not a site id as written (ASCII digits, no
+    leading zero), or past the column's range. The sync rules check these fields only as
+    identifiers, so they may hold any letters and digits; a lookup must never pass such a
+    value to the database, where a number out of range is an error, not "no site"."""
+    if (not isinstance(value, str) or not 0 < len(value) <= _ROW_ID_DIGITS
+            or not value.isascii() or not value.isdigit() or value[0] == "0"):
+        return None
+    number = int(value)
+    return number if number <= MAX_ROW_ID else None
 
 
 def get_or_404(model, ident: int, field: str):

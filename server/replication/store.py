@@ -66,6 +66,7 @@ from sync.protocol import (
 )
 from sync.store import Loaded, StoredRecord, WriteBatch
 
+from ..directory.lookups import as_site_id
 from .json_text import canonical_json
 from .store_statements import (
     CONFLICT,
@@ -359,9 +360,7 @@ class SqlStore:
     def _wards_of(self, conn, site_ids: set[str]) -> dict[str, str]:
         """The ward of each site id the directory knows (sync site ids are its ids as text)."""
         # Only ids in the form a directory id takes as text, within its integer column.
-        numbers = sorted(int(site) for site in site_ids
-                         if site.isascii() and site.isdigit() and str(int(site)) == site
-                         and int(site) < 2**31)
+        numbers = sorted(number for number in map(as_site_id, site_ids) if number is not None)
         if not numbers:
             return {}
         dialect = self.engine.dialect.name

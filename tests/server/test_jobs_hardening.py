@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from server import jobs, retention
 from server.cards import expiry, notices
 from server.cards.models import Notice
-from server.cards.records import as_site_id
+from server.directory.lookups import as_site_id
 from server.extensions import db
 from server.jobs import JobRun
 from server.replication.models import SyncQuarantine, SyncRecord
