@@ -10,6 +10,7 @@ import hashlib
 import math
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -17,7 +18,9 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from sqlalchemy import case, or_, select
+from werkzeug.datastructures import MultiDict
 
+from sync.collections import iso_date
 from sync.errors import SyncError
 from sync.protocol import Scope
 from sync.vocabulary import SITE_KIND_NAMES
@@ -68,7 +71,13 @@ def _stylesheet() -> tuple[bytes, str]:
 def _wording() -> dict:
     lang = _lang()
     return {"lang": lang, "say": (lambda ja, en: en if lang == "en" else ja),
-            "css_version": _stylesheet()[1]}
+            "css_version": _stylesheet()[1], "switch_href": switch_href({}, lang)}
+
+
+def switch_href(keep: dict[str, str], lang: str) -> str:
+    """The link to the page in the other language, keeping ``keep`` (parameters the page
+    was built from, written again from what they named: never the request's own text)."""
+    return "?" + urlencode({**keep, "lang": "ja" if lang == "en" else "en"})
 
 
 @bp.after_request
@@ -94,8 +103,15 @@ def page(token: str):
     if found is None:
         return _not_found()
     card = card_data(found.short_code)
-    site = _target(card)
     lang, today = _lang(), today_local()
+    if card is None:
+        # The volunteer's phone may have had no signal: until the card's record arrives,
+        # the public parts of the introduction in the URL stand in for it.
+        told = introduction_in(request.args, today)
+        if told is not None:
+            return render_template("cards/page.html",
+                                   **introduction_fields(found.short_code, told, lang, today))
+    site = _target(card)
     if card is None or site is None:
         return render_template("cards/pending.html", ready=card is None,
                                **contact_fields(found.site, lang, today))
@@ -158,6 +174,51 @@ def _target(card: dict | None) -> Site | None:
     return None if target is None else db.session.get(Site, target)
 
 
+@dataclass(frozen=True)
+class Introduction:
+    """What a phone puts in the card's URL when it issues the card (``?to=<site id>&on=
+    <date>&p=<programme id>``): only facts the public directory already holds, so the
+    page can show them before the record, with its personal parts, reaches the server."""
+
+    site: Site
+    planned: date | None = None
+    programme: Programme | None = None
+
+    def query(self) -> dict[str, str]:
+        """The parameters as this page would write them, from what they named."""
+        keep = {"to": str(self.site.id)}
+        if self.planned is not None:
+            keep["on"] = self.planned.isoformat()
+        if self.programme is not None:
+            keep["p"] = str(self.programme.id)
+        return keep
+
+
+def introduction_in(args: MultiDict, today: date) -> Introduction | None:
+    """The introduction the URL names, or ``None`` when ``to`` names no listed site.
+
+    Anyone can write a URL, so each part is only a key into the directory, never text to
+    show: a repeated or malformed parameter counts as absent, a date before ``today`` is
+    dropped (the plan has passed), and a programme counts only if it is the target site's.
+    The target may be in any ward: the directory is public."""
+    target = as_site_id(_one(args, "to"))
+    site = None if target is None else db.session.get(Site, target)
+    if site is None:
+        return None
+    day = _one(args, "on")
+    planned = parse_day(day) if iso_date(day) is None else None
+    # Matched as written against the site's own programmes, the way a record's
+    # programme_id is, so the value never reaches the database.
+    programme = _programme({"programme_id": _one(args, "p")}, site)
+    return Introduction(site, planned if planned and planned >= today else None, programme)
+
+
+def _one(args: MultiDict, name: str) -> str | None:
+    """The parameter's value when it is given once; a repeated one is ambiguous."""
+    values = args.getlist(name)
+    return values[0] if len(values) == 1 else None
+
+
 def nearby_sites(site: Site, count: int = NEARBY_COUNT) -> list[Site]:
     """Other sites of the same ward, nearest first when coordinates are known."""
     query = select(Site).where(Site.ward_id == site.ward_id, Site.id != site.id)
@@ -200,17 +261,44 @@ def page_fields(short_code: str, card: dict, site: Site, *, today: date, lang: s
     programme = _programme(card, site)
     visit = calendar.visit_for(planned, programme, site.weekdays, today)
     state = _ended(card, today, expire_days, grace_days)
+    # A cancelled introduction no longer expects the family: the page keeps the site's
+    # public facts and how to call, not the welcome, the day, whom to ask or the desk. An
+    # expired card keeps them: its arrival can still be confirmed at the desk.
+    expected = state != "cancelled"
+    day = planned if expected else None
     return {
-        "code": f"{short_code[:4]}-{short_code[4:]}",
+        "code": _card_number(short_code),
         "state": state,
+        "expected": expected,
         "site": site_fields(site, lang, today),
-        "message": card.get("message") or "",
-        "ask_for": card.get("ask_for") or "",
-        "planned": calendar.format_day(planned, lang, today) if planned else None,
-        "programme": _programme_fields(programme, planned, lang, today) if programme else None,
+        "message": (card.get("message") or "") if expected else "",
+        "ask_for": (card.get("ask_for") or "") if expected else "",
+        "planned": calendar.format_day(day, lang, today) if day else None,
+        "programme": _programme_fields(programme, day, lang, today) if programme else None,
         "events": _events(site, programme, lang, today),
         # An ended card's day is past or called off: a calendar entry for it would mislead.
         "calendar": visit is not None and state is None,
+    }
+
+
+def introduction_fields(short_code: str, told: Introduction, lang: str, today: date) -> dict:
+    """The card page's fields for an introduction known only from its URL: the target
+    site, the day and the programme as ``page_fields`` words them, no message or whom to
+    ask (those arrive with the record), and no calendar file (it is made from the record)."""
+    return {
+        "code": _card_number(short_code),
+        "state": None,
+        "expected": True,
+        "awaiting_record": True,
+        "site": site_fields(told.site, lang, today),
+        "message": "",
+        "ask_for": "",
+        "planned": calendar.format_day(told.planned, lang, today) if told.planned else None,
+        "programme": (_programme_fields(told.programme, told.planned, lang, today)
+                      if told.programme else None),
+        "events": _events(told.site, told.programme, lang, today),
+        "calendar": False,
+        "switch_href": switch_href(told.query(), lang),
     }
 
 
@@ -312,6 +400,11 @@ def _ended(card: dict, today: date, expire_days: int, grace_days: int) -> str | 
         return status
     past = is_past_its_time(card, today, expire_days=expire_days, grace_days=grace_days)
     return "expired" if past else None
+
+
+def _card_number(short_code: str) -> str:
+    """The number as the paper card prints it, for the family to show at the desk."""
+    return f"{short_code[:4]}-{short_code[4:]}"
 
 
 def _map_url(site: Site) -> str:

@@ -135,21 +135,46 @@ def test_opening_the_page_marks_the_card_opened_once(client, card):
     assert record_of(code) == (opened_version, opened)
 
 
-@pytest.mark.parametrize("fields, note", [
-    ({"status": "cancelled"}, "この紹介は取り消されました。"),
-    ({"planned_date": "2026-11-02"}, "このカードの期限が過ぎました。"),
-])
-def test_a_cancelled_or_expired_card_still_shows_its_page_with_a_kind_note(
-        client, card, fields, note):
-    token, code, _hub, _issuer = card(message="また会いましょう", **fields)
-    before = record_of(code)
+def test_an_expired_card_still_shows_its_page_with_a_kind_note(client, card):
+    token, code, _hub, _issuer = card(message="また会いましょう", ask_for="受付のたなか",
+                                      planned_date="2026-11-02")
     response = client.get(f"/c/{token}")
     assert response.status_code == 200
     text = text_of(response)
-    assert note in text and "また会いましょう" in text and "わっくんひろば" in text
+    assert "このカードの期限が過ぎました。" in text and "わっくんひろば" in text
     assert "カレンダーに追加" not in text
-    if fields.get("status") == "cancelled":
-        assert record_of(code) == before  # only an issued card is marked opened
+    # Its arrival can still be confirmed (arrived beats expired), so the desk part stays.
+    for kept in ("また会いましょう", "受付のたなか", "受付でこのページかカードを見せてください。",
+                 f"{code[:4]}-{code[4:]}"):
+        assert kept in text, kept
+
+
+@pytest.mark.parametrize("lang, shown, withheld", [
+    ("ja", ("この紹介は取り消されました。施設はこれからも利用できます。", "わっくんひろば",
+            "電話する 045-333-4444", "開いている日", "11月30日（月） 10:00〜12:00",
+            "横浜市鶴見区豊岡町2-1"),
+     ("お待ちしています", "受付のたなか", "受付でこのページかカードを見せてください。",
+      "ご紹介します", "カレンダーに追加", "行く日", "12月3日（木）", "カード番号", "着いたら")),
+    ("en", ("This introduction was cancelled. You are still welcome at the site",
+            "Call 045-333-4444", "Open on", "Mon 30 Nov 10:00–12:00"),
+     ("お待ちしています", "受付のたなか", "Show this page or the card at the desk.",
+      "We'd like to introduce you to", "Add to calendar", "Your day", "Thu 3 Dec",
+      "Card number", "When you arrive")),
+])
+def test_a_cancelled_card_no_longer_welcomes_the_family_but_says_how_to_call(
+        client, card, lang, shown, withheld):
+    token, code, _hub, _issuer = card(status="cancelled", message="お待ちしています",
+                                      ask_for="受付のたなか", planned_date="2026-12-03")
+    before = record_of(code)
+    response = client.get(f"/c/{token}?lang={lang}")
+    assert response.status_code == 200
+    text = text_of(response)
+    for part in shown:
+        assert part in text, part
+    for part in (*withheld, f"{code[:4]}-{code[4:]}"):
+        assert part not in text, part
+    assert 'href="tel:0453334444"' in response.get_data(as_text=True)
+    assert record_of(code) == before  # only an issued card is marked opened
 
 
 def test_a_card_not_synced_yet_shows_the_issuing_sites_contact_and_sites_nearby(
@@ -188,7 +213,7 @@ def test_an_unknown_or_voided_token_is_a_plain_404_page(client, create_site, cre
     db.session.commit()
 
     for url in ("/c/no-such-token", f"/c/{minted['token']}",
-                "/c/no-such-token/calendar.ics"):
+                f"/c/{minted['token']}?to={salon.id}", "/c/no-such-token/calendar.ics"):
         response = client.get(url)
         assert response.status_code == 404, url
         assert response.mimetype == "text/html"
@@ -343,3 +368,168 @@ def test_a_card_whose_target_cannot_be_a_site_id_shows_as_for_an_unknown_site(
     assert "紹介先の情報が見つかりませんでした" in text
     assert "ひだまりサロン" in text and "よその区のひろば" not in text
     assert client.get(f"/c/{minted['token']}/calendar.ics").status_code == 404
+
+
+# --- before the card's record arrives: the introduction in the URL ----------------------
+
+
+@pytest.fixture
+def unsynced(create_site, create_user, mint_card):
+    """A volunteer of a salon has given a card for a hub's programme with no signal: the
+    token is live, the record is still on the phone. Returns ``(token, short_code, hub,
+    programme, salon)``."""
+    salon = create_site(name="ひだまりサロン", address="横浜市鶴見区鶴見中央1-1-1",
+                        phone="045-111-2222")
+    hub = create_site(kind="hub", weekdays="01234", name="わっくんひろば",
+                      address="横浜市鶴見区豊岡町2-1", address_extra="フーガ1 4階",
+                      phone="045-333-4444", latitude=35.508, longitude=139.676)
+    programme = weekly_programme(hub)
+    minted = mint_card(create_user(sites=[salon]), salon)
+    return minted["token"], minted["short_code"], hub, programme, salon
+
+
+def test_before_its_record_arrives_the_page_shows_the_introduction_from_its_url(
+        client, unsynced):
+    token, code, hub, programme, _salon = unsynced
+    url = f"/c/{token}?to={hub.id}&on=2026-12-03&p={programme.id}"
+
+    response = client.get(url)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    text = text_of(response)
+    for shown in ("ご紹介します", "わっくんひろば", "地域子育て支援拠点", "横浜市鶴見区豊岡町2-1",
+                  "フーガ1 4階", "行く日", "12月3日（木） 10:30〜11:30", "はじめてのひろば",
+                  "要予約", "母子手帳と飲み物", "11月30日（月） 10:00〜12:00",
+                  "支援者からのメッセージは、あとでこのページに表示されます。",
+                  "受付でこのページかカードを見せてください。", f"{code[:4]}-{code[4:]}"):
+        assert shown in text, shown
+    assert 'href="tel:0453334444"' in body
+    assert ('href="https://www.google.com/maps/search/?api=1&amp;query=35.508%2C139.676"'
+            in body)
+    # The switch to English keeps the introduction, written from what it named.
+    assert f'href="?to={hub.id}&amp;on=2026-12-03&amp;p={programme.id}&amp;lang=en"' in body
+    for withheld in ("まもなく表示されます", "ひだまりサロン", "045-111-2222",
+                     "カレンダーに追加", "calendar.ics"):
+        assert withheld not in text and withheld not in body, withheld
+    # The .ics is made from the record alone, and a view with no record writes nothing.
+    assert client.get(f"/c/{token}/calendar.ics?to={hub.id}").status_code == 404
+    assert client.head(url).status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SyncRecord)) == 0
+    headers = response.headers
+    assert headers["Content-Security-Policy"] == STRICT_CSP
+    assert headers["Cache-Control"] == "no-store"
+    assert "noindex" in headers["X-Robots-Tag"]
+
+
+def test_the_introduction_from_the_url_is_in_english_when_asked(client, unsynced):
+    token, code, hub, programme, _salon = unsynced
+    response = client.get(f"/c/{token}?to={hub.id}&on=2026-12-03&p={programme.id}&lang=en")
+    assert response.status_code == 200
+    text = text_of(response)
+    for shown in ("We'd like to introduce you to", "Regional child-rearing support hub",
+                  "Your day", "Thu 3 Dec 10:30–11:30", "Booking required",
+                  "A note from your supporter will appear on this page later.",
+                  "Show this page or the card at the desk.", f"{code[:4]}-{code[4:]}"):
+        assert shown in text, shown
+    assert "支援者からのメッセージ" not in text
+    body = response.get_data(as_text=True)
+    assert f'href="?to={hub.id}&amp;on=2026-12-03&amp;p={programme.id}&amp;lang=ja"' in body
+
+
+def test_a_url_may_name_a_site_of_any_ward(client, unsynced, create_site, other_ward):
+    token, _code, _hub, _programme, _salon = unsynced
+    elsewhere = create_site(name="よその区のひろば", ward=other_ward, phone="045-555-6666")
+    text = text_of(client.get(f"/c/{token}?to={elsewhere.id}"))
+    assert "よその区のひろば" in text and "045-555-6666" in text
+
+
+def test_once_the_record_arrives_it_wins_over_the_url(client, unsynced, create_site,
+                                                      create_user, issue_card, other_ward):
+    token, code, hub, programme, salon = unsynced
+    elsewhere = create_site(name="よその区のひろば", ward=other_ward)
+    url = f"/c/{token}?to={elsewhere.id}&on=2026-12-22&p={programme.id}"
+    assert "よその区のひろば" in text_of(client.get(url))
+
+    issue_card(create_user(sites=[salon]), code, salon, hub, message="はじめてでも大丈夫です。",
+               ask_for="受付のたなか", planned_date="2026-12-03")
+    response = client.get(url)
+    assert response.status_code == 200
+    text = text_of(response)
+    for shown in ("わっくんひろば", "はじめてでも大丈夫です。", "受付のたなか", "12月3日（木）",
+                  "カレンダーに追加"):
+        assert shown in text, shown
+    # The hub's programme is still among its coming events, but not the card's programme.
+    for withheld in ("よその区のひろば", "12月22日", "プログラム",
+                     "あとでこのページに表示されます"):
+        assert withheld not in text, withheld
+    assert 'href="?lang=en"' in response.get_data(as_text=True)
+    assert record_of(code)[1]["status"] == "opened"
+
+
+BOGUS = "73915046"  # in no id, date or text of this test's world
+
+
+@pytest.mark.parametrize("query", [
+    f"to={BOGUS}",
+    f"to=9{BOGUS}{BOGUS}{BOGUS}",  # beyond any row id, and beyond 64 bits
+    f"to=0{{hub}}&on=2026-12-03&x={BOGUS}",  # a site id is written with no leading zero
+    f"to={{hub}}x{BOGUS}",
+    f"to=%EF%BC%91{BOGUS}",  # a full-width digit first
+    f"to={{hub}}&to={BOGUS}",  # repeated: which one was meant is unknown
+    f"to=%3Cb%3E{BOGUS}%3C%2Fb%3E",
+    f"on=2026-12-03&p={BOGUS}",  # no site at all
+])
+def test_a_url_naming_no_listed_site_shows_the_pending_page_and_never_echoes_it(
+        client, unsynced, query):
+    token, _code, hub, _programme, _salon = unsynced
+    response = client.get(f"/c/{token}?{query.format(hub=hub.id)}")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    text = text_of(response)
+    assert "まもなく表示されます。" in text
+    assert "ひだまりサロン" in text and "045-111-2222" in text  # the issuing site's contact
+    assert BOGUS not in body
+    assert "ご紹介します" not in text and "12月3日" not in text
+    assert 'href="?lang=en"' in body
+
+
+@pytest.mark.parametrize("extra", [
+    f"on=2026-11-27&p={BOGUS}",  # yesterday: the plan has passed
+    f"on=2026-13-{BOGUS[:2]}",
+    f"on={BOGUS}",
+    "on=20261203",
+    "on=2026-12-3",
+    "on=2026-12-03T10:00",
+    "on=%EF%BC%92026-12-03",  # a full-width digit
+    "on=2026-12-03&on=2026-12-04",
+    f"p={BOGUS}",
+    f"p=9{BOGUS}{BOGUS}{BOGUS}",
+    "p=0{programme}",
+    "p={programme}&p={programme}",
+    "p={elsewhere}",  # a programme of another site
+])
+def test_a_date_or_programme_the_url_cannot_mean_is_left_out_and_never_echoed(
+        client, unsynced, extra):
+    token, _code, hub, programme, salon = unsynced
+    other = Programme(site=salon, title="サロンの手遊び会", theme="chat",
+                      starts_on=date(2026, 11, 3), rrule="FREQ=WEEKLY;BYDAY=TU")
+    db.session.add(other)
+    db.session.commit()
+    query = f"to={hub.id}&{extra}".format(programme=programme.id, elsewhere=other.id)
+    response = client.get(f"/c/{token}?{query}")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    text = text_of(response)
+    assert "わっくんひろば" in text and "あとでこのページに表示されます" in text
+    assert BOGUS not in body and "2026-1" not in body
+    # The hub's programme is among its coming events; it is not the card's programme.
+    for withheld in ("行く日", "プログラム", "次の開催日", "母子手帳と飲み物", "サロンの手遊び会",
+                     "12月4日", "11月27日"):
+        assert withheld not in text, withheld
+    assert f'href="?to={hub.id}&amp;lang=en"' in body
+
+
+def test_today_is_a_date_the_url_may_name(client, unsynced):
+    token, _code, hub, _programme, _salon = unsynced
+    text = text_of(client.get(f"/c/{token}?to={hub.id}&on=2026-11-28"))
+    assert "行く日" in text and "今日 11月28日（土）" in text
