@@ -339,16 +339,19 @@ def test_two_first_views_at_once_record_opened_once(card):
 
 
 def test_a_card_for_a_site_no_longer_listed_shows_the_issuing_sites_contact(
-        client, create_site, create_user, mint_card, issue_card):
+        client, create_site, create_user, mint_card, issue_card, other_ward):
     salon = create_site(name="ひだまりサロン", phone="045-111-2222")
     issuer = create_user(sites=[salon])
     minted = mint_card(issuer, salon)
     issue_card(issuer, minted["short_code"], salon, SimpleNamespace(id=999_999))
-    response = client.get(f"/c/{minted['token']}")
-    assert response.status_code == 200
-    text = text_of(response)
-    assert "紹介先の情報が見つかりませんでした" in text
-    assert "ひだまりサロン" in text and "045-111-2222" in text
+    other = create_site(name="よそのひろば", ward=other_ward)  # not among those nearby
+    for url in (f"/c/{minted['token']}", f"/c/{minted['token']}?to={other.id}"):
+        response = client.get(url)  # the record, not the URL, says where the card leads
+        assert response.status_code == 200
+        text = text_of(response)
+        assert "紹介先の情報が見つかりませんでした" in text
+        assert "ひだまりサロン" in text and "045-111-2222" in text
+        assert "よそのひろば" not in text
     assert client.get(f"/c/{minted['token']}/calendar.ics").status_code == 404
 
 
@@ -413,7 +416,9 @@ def test_before_its_record_arrives_the_page_shows_the_introduction_from_its_url(
         assert withheld not in text and withheld not in body, withheld
     # The .ics is made from the record alone, and a view with no record writes nothing.
     assert client.get(f"/c/{token}/calendar.ics?to={hub.id}").status_code == 404
-    assert client.head(url).status_code == 200
+    head = client.head(url)  # a link preview
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["Content-Security-Policy"] == STRICT_CSP
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SyncRecord)) == 0
     headers = response.headers
     assert headers["Content-Security-Policy"] == STRICT_CSP
