@@ -377,6 +377,8 @@ export async function showCards(session, directory, sites) {
   const staff = STAFF.has(session.user.role);
   document.getElementById('arrivals').hidden = !staff;
   buildFinder();
+  // Drawn afresh (signing in, a new language): a half-filled card would lose its target.
+  endIssue();
   document.getElementById('issue-form').onsubmit = (event) => issue(event).catch(showError);
   document.getElementById('issue-cancel').onclick = endIssue;
   wireArrivalForm();
