@@ -357,6 +357,7 @@ async function scanCard() {
     stream.getTracks().forEach((track) => track.stop());
     video.hidden = true;
   }
+  showStatus(t('arrivals.scan_none'), { error: true });
   return null;
 }
 
