@@ -5,6 +5,7 @@ The world: suzuki volunteers at two salons (ひだまりサロン, the first, an
 the nursery runs a one-off programme in five days; two areas (駒岡, 生麦) have located sites.
 """
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
@@ -23,7 +24,6 @@ from tests.browser.test_cards import card_on_server, decode_all, wait_until_sent
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/tmp") / "shots-phone"
 
 POOLS_JS = """async () => {
   const db = await import('/js/db.js');
@@ -46,9 +46,20 @@ class World:
     programme_day: str
 
 
-def shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+def shots_folder(tmp_path) -> Path:
+    """Where the 360 px screenshots go: $TSUNAGU_SHOTS_DIR to look at them, else tmp_path."""
+    folder = Path(os.environ.get("TSUNAGU_SHOTS_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    return shots_folder(tmp_path)
+
+
+def shot(page, folder, name, full_page=True):
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=full_page)
 
 
 def no_sideways_scroll(page):
@@ -93,6 +104,23 @@ def world(live) -> World:
                      programme_day=day.isoformat())
 
 
+def shown_qr(page) -> str:
+    """The URL in the card's QR on screen, read from a screenshot once the image is drawn."""
+    qr = page.locator("#card-show-qr")
+    expect(qr).to_be_visible()
+    page.wait_for_function("""() => {
+      const img = document.getElementById('card-show-qr');
+      return img.complete && img.naturalWidth > 0;
+    }""")
+    for _ in range(20):
+        found = decode_all(qr.screenshot())
+        if found:
+            (url,) = found
+            return url
+        page.wait_for_timeout(100)
+    raise AssertionError("the card's QR could not be read from the screen")
+
+
 def pools_ready(page):
     """Every one of the user's sites has its tokens (minted while there is signal)."""
     expect(page.locator("#finder-wishes input").first).to_be_attached(timeout=15_000)
@@ -113,7 +141,7 @@ def result(page, name):
 
 
 def test_a_card_issued_offline_at_the_second_site_names_it_and_its_qr_says_where_and_when(
-        live, world, page, context, browser, signed_in, axe_violations):
+        live, world, page, context, browser, signed_in, axe_violations, shots):
     signed_in(page, live.url, "suzuki")
     pools_ready(page)
     context.set_offline(True)
@@ -127,23 +155,21 @@ def test_a_card_issued_offline_at_the_second_site_names_it_and_its_qr_says_where
     expect(first).to_contain_text("近い（1.4 km）")  # from みどりサロン, the site chosen
     expect(page.locator("#finder-results")).not_to_contain_text("みどりサロン")
     no_sideways_scroll(page)
-    shot(page, "finder-two-sites-ja")
+    shot(page, shots, "finder-two-sites-ja")
     assert axe_violations(page) == []
 
     first.get_by_role("button", name="ここを紹介する").click()
     expect(page.locator("#issue-at")).to_have_text("みどりサロン で渡すカードです")
     page.get_by_label("行事・プログラム").select_option(index=1)
     expect(page.get_by_label("行く予定の日")).to_have_value(world.programme_day)
-    shot(page, "issue-form-ja")
+    shot(page, shots, "issue-form-ja")
     assert axe_violations(page) == []
     page.get_by_role("button", name="カードを渡す").click()
 
-    qr = page.locator("#card-show-qr")
-    expect(qr).to_be_visible()
-    page.screenshot(path=str(SHOTS / "card-show-ja.png"))
+    url = shown_qr(page)
+    shot(page, shots, "card-show-ja", full_page=False)
     assert axe_violations(page) == []
     code = page.locator("#card-show-code").inner_text().replace(" ", "")
-    (url,) = decode_all(qr.screenshot())
     # Drawn on the phone with no signal, from the token's address and the introduction's
     # public parts; the short code stays last, where a scan looks for it.
     assert re.fullmatch(
@@ -182,7 +208,7 @@ def test_a_card_issued_offline_at_the_second_site_names_it_and_its_qr_says_where
 
 
 def test_near_is_measured_from_the_familys_area_when_given(live, world, page, signed_in,
-                                                           axe_violations):
+                                                           axe_violations, shots):
     signed_in(page, live.url, "suzuki")
     pools_ready(page)
     page.get_by_role("button", name="紹介する", exact=True).click()
@@ -212,18 +238,16 @@ def test_near_is_measured_from_the_familys_area_when_given(live, world, page, si
     page.get_by_role("button", name="Find places that fit").click()
     expect(page.locator("#finder-results li").first).to_contain_text("Near (0 km)")
     no_sideways_scroll(page)
-    shot(page, "finder-two-sites-en")
+    shot(page, shots, "finder-two-sites-en")
     assert axe_violations(page) == []
     page.locator("#finder-results li").first.get_by_role("button").click()
     expect(page.locator("#issue-at")).to_have_text("Card given at みどりサロン")
-    shot(page, "issue-form-en")
+    shot(page, shots, "issue-form-en")
     assert axe_violations(page) == []
     page.get_by_role("button", name="Give the card").click()
-    qr = page.locator("#card-show-qr")
-    expect(qr).to_be_visible()
-    (url,) = decode_all(qr.screenshot())
+    url = shown_qr(page)
     assert f"?to={world.namamugi}#" in url  # no date nor programme chosen: only the site
-    page.screenshot(path=str(SHOTS / "card-show-en.png"))
+    shot(page, shots, "card-show-en", full_page=False)
     assert axe_violations(page) == []
 
 
@@ -255,7 +279,7 @@ def staff_phone(browser, live, signed_in):
 
 
 def test_staff_see_the_childs_age_and_the_familys_wishes_in_arrivals(
-        live, page, browser, signed_in, axe_violations):
+        live, page, browser, signed_in, axe_violations, shots):
     code = issue_for_the_nursery_with_age(page, live, signed_in)
     assert card_on_server(live, code)["child_age"] == "2"
 
@@ -264,7 +288,7 @@ def test_staff_see_the_childs_age_and_the_familys_wishes_in_arrivals(
     expect(expected).to_contain_text("お子さん: 2歳")
     expect(expected).to_contain_text("ご家族の希望: 屋外で体を動かせる")
     no_sideways_scroll(staff)
-    shot(staff, "arrivals-ja")
+    shot(staff, shots, "arrivals-ja")
     assert axe_violations(staff) == []
     staff.get_by_role("button", name="English").click()
     expect(staff.locator("html")).to_have_attribute("lang", "en")
@@ -272,13 +296,13 @@ def test_staff_see_the_childs_age_and_the_familys_wishes_in_arrivals(
     expected = staff.locator(f"#arrival-list li[data-code='{code}']")
     expect(expected).to_contain_text("Child: 2 years")
     expect(expected).to_contain_text("The family's wishes: Room to move outdoors")
-    shot(staff, "arrivals-en")
+    shot(staff, shots, "arrivals-en")
     assert axe_violations(staff) == []
     context.close()
 
 
 def test_staff_typing_a_card_for_another_site_are_told_which_site(live, browser, signed_in,
-                                                                  axe_violations):
+                                                                  axe_violations, shots):
     # tanaka, staff of the nursery, gives a card there for ひだまりサロン: it comes back to
     # the phone's replica with the next sync, but its arrival belongs to the salon.
     context, staff = staff_phone(browser, live, signed_in)
@@ -304,7 +328,7 @@ def test_staff_typing_a_card_for_another_site_are_told_which_site(live, browser,
     expect(staff.locator("#status")).to_have_text(
         "このカードは「ひだまりサロン」への紹介です。来所の確認は、ひだまりサロンでお願いします。")
     assert card_on_server(live, code)["status"] == "issued"
-    shot(staff, "arrival-other-site-ja")
+    shot(staff, shots, "arrival-other-site-ja")
     assert axe_violations(staff) == []
 
     staff.get_by_role("button", name="English").click()
@@ -313,6 +337,6 @@ def test_staff_typing_a_card_for_another_site_are_told_which_site(live, browser,
     staff.locator("#arrival-form").get_by_role("button", name="Confirm arrival").click()
     expect(staff.locator("#status")).to_have_text(
         "This card introduces the family to ひだまりサロン. Their arrival is confirmed there.")
-    shot(staff, "arrival-other-site-en")
+    shot(staff, shots, "arrival-other-site-en")
     assert axe_violations(staff) == []
     context.close()

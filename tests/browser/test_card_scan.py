@@ -13,7 +13,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, sign_in
-from tests.browser.test_card_issuing import SHOTS
+from tests.browser.test_card_issuing import shot, shots_folder
 from tests.browser.test_cards import card_on_server, issue_and_send, wait_until_sent
 
 pytestmark = pytest.mark.browser
@@ -38,6 +38,11 @@ def write_y4m(path: Path, text: str, frames: int = 5) -> None:
 
 
 @pytest.fixture
+def shots(tmp_path):
+    return shots_folder(tmp_path)
+
+
+@pytest.fixture
 def camera_browser(playwright, browser_type_launch_args, tmp_path):
     """A Chromium of its own, whose camera shows the file at tmp_path / 'camera.y4m'."""
     camera = tmp_path / "camera.y4m"
@@ -50,7 +55,7 @@ def camera_browser(playwright, browser_type_launch_args, tmp_path):
 
 def test_staff_scan_a_card_offline_without_barcode_detector(live, page, signed_in,
                                                             camera_browser, worker_activated,
-                                                            axe_violations):
+                                                            axe_violations, shots):
     code = issue_and_send(page, live, signed_in)  # yamada's card for the nursery
     url = page.evaluate("""async (code) => {
       const cards = await import('/js/cards.js');
@@ -81,8 +86,7 @@ def test_staff_scan_a_card_offline_without_barcode_detector(live, page, signed_i
                                                   timeout=20_000)
     expect(expected).to_have_count(0)
     assert staff.evaluate("typeof window.jsQR") == "function"  # the shipped reader did it
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    staff.screenshot(path=str(SHOTS / "arrival-scanned-ja.png"), full_page=True)
+    shot(staff, shots, "arrival-scanned-ja")
 
     context.set_offline(False)
     wait_until_sent(staff)
