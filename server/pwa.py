@@ -24,7 +24,7 @@ CSP = (
 )
 
 # What the first load needs and the service worker keeps for use with no signal.
-SHELL_SUFFIXES = {".js", ".css", ".webmanifest"}
+SHELL_SUFFIXES = {".js", ".mjs", ".css", ".webmanifest"}
 SHELL_EXTRA = ("icons/icon.svg",)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from .protocol import Reason
 from .vocabulary import (
+    CHILD_AGE_BANDS,
     CONSULTATION_TOPICS,
     FEATURE_TAGS,
     LOCAL_PEOPLE_ROLES,
@@ -429,6 +430,7 @@ CARD = CollectionSpec(
         "ask_for": register(text(100)),
         "message": register(text(500)),
         "wishes": set_of(one_of(FEATURE_TAGS)),
+        "child_age": register(one_of(CHILD_AGE_BANDS)),
     },
     site_field="issuing_site_id",
     shared_site_field="target_site_id",

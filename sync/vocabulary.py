@@ -33,6 +33,11 @@ FEATURE_TAGS = (
     "prenatal_ok",
 )
 
+# A child's age as an introduction card keeps it, for the target site to prepare: expecting
+# ("pregnant"), or the age in whole years, 0 to 5 (the ages the sites serve). Never a birth
+# date. The phone has the same list (pwa/js/cards.js CHILD_AGE_BANDS).
+CHILD_AGE_BANDS = ("pregnant", "0", "1", "2", "3", "4", "5")
+
 ROLES = ("volunteer", "site_staff", "hub_staff", "ward_officer", "admin")
 
 PROGRAMME_THEMES = (

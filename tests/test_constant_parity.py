@@ -13,6 +13,7 @@ import pytest
 
 from server.cards.tokens import _READ_AS, CODE_ALPHABET
 from sync.collections import CARD_STATUS
+from sync.vocabulary import CHILD_AGE_BANDS
 
 CARDS_JS = Path(__file__).resolve().parent.parent / "pwa" / "js" / "cards.js"
 
@@ -52,3 +53,10 @@ def test_the_card_status_order_is_the_same_in_python_and_javascript():
 
     assert order == CARD_STATUS.order, (
         "pwa/js/cards.js STATUS_ORDER != sync/collections.py CARD_STATUS.order")
+
+
+def test_a_cards_child_age_bands_are_the_same_in_python_and_javascript():
+    literal = js_match(r"export const CHILD_AGE_BANDS\s*=\s*\[([^\]]*)\]",
+                       "const CHILD_AGE_BANDS")[1]
+
+    assert tuple(re.findall(r"'([^']*)'", literal)) == CHILD_AGE_BANDS

@@ -21,13 +21,37 @@ export function normaliseCode(typed) {
   return code.length === 8 ? code : null;
 }
 
+// The child's age as a card keeps it (sync/vocabulary.py CHILD_AGE_BANDS): expecting, or
+// the age in whole years. A band, never a birth date: enough for the site to prepare.
+export const CHILD_AGE_BANDS = ['pregnant', '0', '1', '2', '3', '4', '5'];
+
+// The age in months the finder matches sites with: mid-year for a year band, -9 for
+// expecting (finder.js); null when not known.
+export function ageBandMonths(band) {
+  if (band === 'pregnant') return -9;
+  return CHILD_AGE_BANDS.includes(band) ? Number(band) * 12 + 6 : null;
+}
+
 function withoutEmpty(fields) {
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null && v !== ''));
 }
 
-// Issues a card: a token from this site's pool (its QR shows on the phone), or the number
-// of a paper card the family already holds. Returns the entry, or null when no token is
-// ready and no paper number was given.
+// The address a card's QR holds: the token's parent page with the introduction's public
+// parts (target site, planned date, programme) as parameters, so the page can show where
+// and when from the first scan, before this phone has synced. The "#<short code>" stays
+// last, where a scan looks for it. Nothing about the family ever goes in.
+export function cardUrl(tokenUrl, card) {
+  const url = new URL(tokenUrl);
+  for (const [name, value] of [['to', card.target_site_id], ['on', card.planned_date],
+    ['p', card.programme_id]]) {
+    if (value) url.searchParams.set(name, value);
+  }
+  return url.toString();
+}
+
+// Issues a card: a token from the issuing site's pool (the phone draws its QR), or the
+// number of a paper card the family already holds. Returns the entry, or null when no
+// token is ready and no paper number was given.
 export async function issueCard(userId, details, paperCode = null) {
   const token = paperCode ? null : await db.takeFromPool(String(details.issuingSiteId));
   const code = paperCode ?? token?.short_code;
@@ -36,9 +60,10 @@ export async function issueCard(userId, details, paperCode = null) {
     status: 'issued', issued_on: localDate(), issuing_site_id: String(details.issuingSiteId),
     target_site_id: String(details.targetSiteId), programme_id: details.programmeId,
     planned_date: details.plannedDate, ask_for: details.askFor, message: details.message,
+    child_age: details.childAge,
   });
   const entry = { ...baseEntry(userId, 'card', code), card,
-    wishes: details.wishes ?? [], url: token?.url ?? null, qrSvg: token?.qr_svg ?? null };
+    wishes: details.wishes ?? [], url: token ? cardUrl(token.url, card) : null };
   return stage(entry, { ...card, wishes: { add: entry.wishes } });
 }
 

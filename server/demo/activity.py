@@ -34,7 +34,7 @@ from sync.collections import (
     visit_record_id,
 )
 from sync.protocol import PROTOCOL_VERSION, Status
-from sync.vocabulary import FEATURE_TAGS, OUTREACH_TOPICS
+from sync.vocabulary import CHILD_AGE_BANDS, FEATURE_TAGS, OUTREACH_TOPICS
 
 from ..accounts.models import User
 from ..cards import expiry, public, tokens
@@ -500,6 +500,8 @@ def queue_cards(rng: random.Random, outbox: Outbox, today: date, now: datetime,
             "status": "issued", "issued_on": plan.issued.isoformat(),
             "issuing_site_id": str(site.id), "target_site_id": str(target.id),
             "message": rng.choice(MESSAGES),
+            # Taken in turn, not drawn: the demo's other random choices stay as they were.
+            "child_age": CHILD_AGE_BANDS[len(issued) % len(CHILD_AGE_BANDS)],
         }
         if plan.planned is not None:
             card["planned_date"] = plan.planned.isoformat()

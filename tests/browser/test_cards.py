@@ -14,6 +14,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from server.directory.models import Site
 from server.extensions import db
 from server.replication.models import SyncRecord
 
@@ -35,6 +36,11 @@ def card_on_server(live, code) -> dict | None:
         row = db.session.scalar(select(SyncRecord).where(
             SyncRecord.collection == "card", SyncRecord.record_id == code))
         return json.loads(row.data_json) if row else None
+
+
+def site_id(live, name) -> int:
+    with live.app.app_context():
+        return db.session.scalar(select(Site.id).where(Site.name == name))
 
 
 def wait_until_sent(page):
@@ -91,7 +97,10 @@ def test_a_card_issued_offline_opens_for_the_parent_once_synced(live, page, cont
     page.screenshot(path=str(tmp_path / "card-qr.png"))
     (url,) = decode_all(qr.screenshot())
     code = page.locator("#card-show-code").inner_text().replace(" ", "")
-    assert re.fullmatch(rf"{re.escape(live.url)}/c/[\w-]{{22,}}#{code}", url)
+    # Drawn on the phone, offline: the page's address with the introduction's public parts.
+    nursery = site_id(live, "ひまわり保育園")
+    assert re.fullmatch(rf"{re.escape(live.url)}/c/[\w-]{{22,}}\?to={nursery}&on=2026-12-08#{code}",
+                        url)
     page.get_by_role("button", name="閉じる").click()
     expect(page.locator(f"#my-cards li[data-code='{code}']")).to_contain_text("渡した")
     assert card_on_server(live, code) is None
@@ -114,7 +123,7 @@ def test_a_card_issued_offline_opens_for_the_parent_once_synced(live, page, cont
     assert axe_violations(parents_phone) == []
     parents_phone.screenshot(path=str(tmp_path / "parent-page.png"), full_page=True)
     assert card_on_server(live, code)["status"] == "opened"
-    calendar = parents_phone.request.get(url.split("#")[0] + "/calendar.ics")
+    calendar = parents_phone.request.get(url.split("?")[0] + "/calendar.ics")
     assert calendar.ok and calendar.headers["content-type"].startswith("text/calendar")
     (event,) = icalendar.Calendar.from_ical(calendar.body()).walk("VEVENT")
     assert str(event.decoded("DTSTART"))[:10] == "2026-12-08"

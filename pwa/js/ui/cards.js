@@ -3,15 +3,18 @@
 // expected and confirming that they came.
 import { request } from '../api.js';
 import * as cards from '../cards.js';
+import { siteOnNow } from '../directory.js';
 import { rankSites } from '../finder.js';
 import { currentLang, t } from '../i18n.js';
+import { areaPlaces } from '../places.js';
+import { loadQrReader, qrSvg } from '../qr.js';
 import { localDate } from '../staging.js';
 import * as visits from '../visits.js';
 import { button, element, svgDataUrl } from './dom.js';
 import { showError, showStatus } from './status.js';
 
 const STAFF = new Set(['site_staff', 'hub_staff', 'admin']);
-let view = null; // { session, directory, sites, chosen }
+let view = null; // { session, directory, sites, places, chosen }
 
 function dateText(iso) {
   if (!iso) return t('arrivals.undated');
@@ -27,9 +30,44 @@ function siteName(id) {
   return view.directory?.sites.find((s) => String(s.id) === String(id))?.name ?? String(id);
 }
 
+function ageText(band) {
+  return band === 'pregnant' ? t('age.pregnant') : t('age.years', { years: band });
+}
+
+function wishesText(wishes) {
+  return wishes.map((tag) => t(`need.${tag}`)).join(currentLang() === 'en' ? ', ' : '、');
+}
+
 // --- the finder and issuing --------------------------------------------------------------
 
+// Which of the user's sites the card is given at: the one chosen, by default the site
+// whose session is on now. Its token pool gives the card, and the card names it.
+function issuingSite() {
+  const id = document.getElementById('finder-site').value;
+  return view.sites.find((site) => String(site.id) === id) ?? view.sites[0] ?? null;
+}
+
+// Where "near" is measured from: the issuing site, or the family's area.
+function measuredFrom() {
+  const from = document.getElementById('finder-from').value;
+  return view.places.find((place) => place.id === from) ?? issuingSite();
+}
+
+function buildPlaces() {
+  const site = document.getElementById('finder-site');
+  const onNow = siteOnNow(view.sites);
+  site.replaceChildren(...view.sites.map((s) => element('option',
+    { text: s.name, attrs: { value: String(s.id) } })));
+  if (onNow) site.value = String(onNow.id);
+  site.disabled = view.sites.length < 2;
+  document.getElementById('finder-from').replaceChildren(
+    element('option', { text: t('finder.from_site'), attrs: { value: '' } }),
+    ...view.places.map((place) => element('option',
+      { text: t('finder.from_area', { area: place.name }), attrs: { value: place.id } })));
+}
+
 function buildFinder() {
+  buildPlaces();
   document.getElementById('finder-wishes').replaceChildren(
     element('legend', { text: t('finder.wishes') }),
     ...visits.NEEDS.map((tag) => element('label', { className: 'check' },
@@ -37,9 +75,8 @@ function buildFinder() {
       t(`need.${tag}`))));
   const age = document.getElementById('finder-age');
   age.replaceChildren(element('option', { text: t('age.unknown'), attrs: { value: '' } }),
-    element('option', { text: t('age.pregnant'), attrs: { value: '-9' } }),
-    ...[0, 1, 2, 3, 4, 5].map((years) => element('option',
-      { text: t('age.years', { years }), attrs: { value: String(years * 12 + 6) } })));
+    ...cards.CHILD_AGE_BANDS.map((band) => element('option',
+      { text: ageText(band), attrs: { value: band } })));
   document.getElementById('finder-days').replaceChildren(
     element('legend', { text: t('finder.days') }),
     ...[0, 1, 2, 3, 4, 5, 6].map((day) => element('label', { className: 'check day' },
@@ -70,13 +107,14 @@ function eventLine(event) {
 }
 
 function showResults() {
-  const ageText = document.getElementById('finder-age').value;
+  const childAge = document.getElementById('finder-age').value || null;
   const query = { wishes: checked('wish'), weekdays: checked('day').map(Number),
-    ageMonths: ageText === '' ? null : Number(ageText) };
-  const fromSite = view.sites[0] ?? null;
+    ageMonths: cards.ageBandMonths(childAge), childAge };
+  const from = issuingSite();
   const ranked = rankSites(view.directory.sites, view.directory.events ?? [], query,
-    { fromSite, today: localDate(), soonDays: 14, programmes: view.directory.programmes ?? [] })
-    .slice(0, 10);
+    { fromSite: measuredFrom(), today: localDate(), soonDays: 14,
+      programmes: view.directory.programmes ?? [] })
+    .filter(({ site }) => String(site.id) !== String(from?.id)).slice(0, 10);
   const list = document.getElementById('finder-results');
   list.replaceChildren(...ranked.map(({ site, reasons, nextEvents }) => element('li', {},
     element('div', {},
@@ -88,8 +126,10 @@ function showResults() {
 }
 
 function startIssue(site, query, nextEvents) {
-  view.chosen = { site, wishes: query.wishes };
+  const from = issuingSite();
+  view.chosen = { site, from, wishes: query.wishes, childAge: query.childAge };
   document.getElementById('issue-heading').textContent = t('issue.for', { site: site.name });
+  document.getElementById('issue-at').textContent = from ? t('issue.at', { site: from.name }) : '';
   const programme = document.getElementById('issue-programme');
   programme.replaceChildren(element('option', { text: t('issue.no_programme'), attrs: { value: '' } }),
     ...nextEvents.map((event) => element('option', { text: eventLine(event),
@@ -124,12 +164,12 @@ async function issue(event) {
   }
   const [programmeId] = document.getElementById('issue-programme').value.split('|');
   const entry = await cards.issueCard(view.session.user.id, {
-    issuingSiteId: view.sites[0].id, targetSiteId: view.chosen.site.id,
+    issuingSiteId: view.chosen.from?.id, targetSiteId: view.chosen.site.id,
     programmeId: programmeId || null,
     plannedDate: document.getElementById('issue-date').value || null,
     askFor: document.getElementById('issue-ask').value.trim(),
     message: document.getElementById('issue-message').value.trim(),
-    wishes: view.chosen.wishes,
+    wishes: view.chosen.wishes, childAge: view.chosen.childAge,
   }, paperCode);
   if (!entry) {
     showStatus(t('issue.no_tokens'), { error: true });
@@ -137,13 +177,14 @@ async function issue(event) {
   }
   endIssue();
   await renderMyCards();
-  if (entry.qrSvg) showCard(entry);
+  if (entry.url) showCard(entry);
 }
 
-// Full screen, so the parent can scan it from the volunteer's hand.
+// Full screen, so the parent can scan it from the volunteer's hand. The QR is drawn here,
+// from the card's address with its public parts (cards.cardUrl), so it needs no signal.
 function showCard(entry) {
   const show = document.getElementById('card-show');
-  document.getElementById('card-show-qr').src = svgDataUrl(entry.qrSvg);
+  document.getElementById('card-show-qr').src = svgDataUrl(qrSvg(entry.url));
   document.getElementById('card-show-qr').alt = entry.url;
   document.getElementById('card-show-site').textContent = siteName(entry.card.target_site_id);
   document.getElementById('card-show-when').textContent = entry.card.planned_date
@@ -170,7 +211,7 @@ async function renderMyCards() {
         element('p', { text: `${dateText(card.planned_date)}・${code}` }),
         element('span', { className: `badge ${card.status}`, text: t(`status.${card.status}`) })));
     const actions = element('div', { className: 'actions' });
-    if (entry.qrSvg && ['issued', 'opened'].includes(card.status)) {
+    if (entry.url && ['issued', 'opened'].includes(card.status)) {
       actions.append(button(t('cards.show'), 'secondary', () => showCard(entry)));
     }
     if (['issued', 'opened'].includes(card.status)) {
@@ -193,6 +234,30 @@ async function confirm(code) {
   await renderArrivals();
 }
 
+// What the site can prepare for: the child's age and what the family hoped for.
+function whoToExpect(card) {
+  const lines = [];
+  if (card.child_age) lines.push(t('arrivals.child', { age: ageText(card.child_age) }));
+  if (card.wishes?.length) lines.push(t('arrivals.wishes', { wishes: wishesText(card.wishes) }));
+  return lines;
+}
+
+// A card this phone can confirm: known here and meant for one of this user's sites. A card
+// for another site says which, so the staff can send the family on.
+async function confirmable(code) {
+  const record = await cards.knownCard(code);
+  if (!record) {
+    showStatus(t('arrivals.unknown'), { error: true });
+    return false;
+  }
+  const target = record.data?.target_site_id;
+  if (!view.sites.some((site) => String(site.id) === String(target))) {
+    showStatus(t('arrivals.other_site', { site: siteName(target) }), { error: true });
+    return false;
+  }
+  return true;
+}
+
 async function renderArrivals() {
   const expected = await cards.expectedAt(view.session.user.id, view.sites.map((s) => s.id));
   const byDay = new Map();
@@ -207,6 +272,7 @@ async function renderArrivals() {
     ...items.map(({ code, card }) => element('li', { attrs: { 'data-code': code } },
       element('div', {},
         element('p', { text: `${code}・${t('arrivals.from', { site: siteName(card.issuing_site_id) })}` }),
+        ...whoToExpect(card).map((line) => element('p', { text: line })),
         element('p', { className: 'hint', text: card.ask_for ?? '' })),
       button(t('arrivals.confirm'), 'primary', () => confirm(code).catch(showError)))),
   ]));
@@ -232,57 +298,88 @@ function wireArrivalForm() {
       showStatus(t('issue.bad_code'), { error: true });
       return;
     }
-    if (!(await cards.knownCard(code))) {
-      showStatus(t('arrivals.unknown'), { error: true });
-      return;
-    }
+    if (!(await confirmable(code))) return;
     input.value = '';
     await confirm(code).catch(showError);
   };
   const scan = document.getElementById('arrival-scan');
-  // The camera path only where the browser can read QR codes itself; typing always works.
-  scan.hidden = !('BarcodeDetector' in window && navigator.mediaDevices?.getUserMedia);
+  // Wherever there is a camera: the browser's own QR reader, else the shipped one.
+  scan.hidden = !navigator.mediaDevices?.getUserMedia;
   scan.onclick = () => scanCard().catch(showError);
 }
 
+async function browserReadsQr() {
+  if (!('BarcodeDetector' in window)) return false;
+  const formats = await window.BarcodeDetector.getSupportedFormats?.().catch(() => []);
+  return (formats ?? []).includes('qr_code');
+}
+
+// A function that reads the QR in the video's current frame: its text, or null. The
+// browser's BarcodeDetector where it reads QR codes (Chromium on Android); else jsQR on
+// the frame drawn to a canvas (Safari on iPhone has no detector).
+async function frameReader(video) {
+  if (await browserReadsQr()) {
+    const detector = new window.BarcodeDetector({ formats: ['qr_code'] });
+    return async () => (await detector.detect(video))[0]?.rawValue ?? null;
+  }
+  const jsQR = await loadQrReader();
+  const canvas = document.getElementById('arrival-frame');
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  return async () => {
+    const { videoWidth: width, videoHeight: height } = video;
+    if (!width || !height) return null;
+    canvas.width = width;
+    canvas.height = height;
+    context.drawImage(video, 0, 0, width, height);
+    return jsQR(context.getImageData(0, 0, width, height).data, width, height)?.data ?? null;
+  };
+}
+
 async function scanCard() {
-  const detector = new window.BarcodeDetector({ formats: ['qr_code'] });
   const video = document.getElementById('arrival-video');
+  const read = await frameReader(video);
   const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
   video.srcObject = stream;
   video.hidden = false;
+  showStatus(t('arrivals.scanning'));
   await video.play();
   try {
     for (let tries = 0; tries < 100; tries += 1) {
-      const [found] = await detector.detect(video);
-      const code = found && await codeFromScan(found.rawValue);
-      if (code) return confirm(code);
+      const text = await read();
+      // One reading ends the scan: a card for another site must not repeat its message.
+      if (text) {
+        const code = await codeFromScan(text);
+        return code ? confirm(code) : null;
+      }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   } finally {
     stream.getTracks().forEach((track) => track.stop());
     video.hidden = true;
   }
+  showStatus(t('arrivals.scan_none'), { error: true });
   return null;
 }
 
-// A card's QR holds its parent page's URL, ending in "#<short code>" (the server puts it
-// there); a bare number, as printed beside the QR, works too.
+// A card's QR holds its parent page's URL, ending in "#<short code>" (cards.cardUrl keeps
+// it last); a bare number, as printed beside the QR, works too.
 async function codeFromScan(text) {
   const match = String(text).match(/#([0-9A-Z]{8})$/);
   const code = match ? match[1] : cards.normaliseCode(text);
-  if (code && await cards.knownCard(code)) return code;
-  showStatus(t('arrivals.unknown'), { error: true });
+  if (code && await confirmable(code)) return code;
+  if (!code) showStatus(t('arrivals.unknown'), { error: true });
   return null;
 }
 
 // --- the view -------------------------------------------------------------------------------
 
 export async function showCards(session, directory, sites) {
-  view = { session, directory, sites, chosen: null };
+  view = { session, directory, sites, places: areaPlaces(directory.sites), chosen: null };
   const staff = STAFF.has(session.user.role);
   document.getElementById('arrivals').hidden = !staff;
   buildFinder();
+  // Drawn afresh (signing in, a new language): a half-filled card would lose its target.
+  endIssue();
   document.getElementById('issue-form').onsubmit = (event) => issue(event).catch(showError);
   document.getElementById('issue-cancel').onclick = endIssue;
   wireArrivalForm();
