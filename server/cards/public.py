@@ -229,7 +229,7 @@ def site_fields(site: Site, lang: str, today: date) -> dict:
         # Imported text: only web addresses become links, never javascript: or data:.
         "url": site.url if re.match(r"https?://", site.url or "") else "",
         "open_days": [f"{calendar.format_day(day, lang, today)} {hours}".strip()
-                      for day in calendar.next_open_days(site.weekdays, today)],
+                      for day in calendar.next_open_days(site, today)],
         "schedule_note": site.schedule_note,
     }
 
