@@ -198,3 +198,44 @@ def test_only_hub_staff_of_the_ward_may_set_the_rule(client, auth_header, create
 def test_a_stored_rule_from_before_the_checks_lists_no_day_rather_than_failing(create_site):
     salon = create_site(open_rrule="FREQ=SECONDLY", open_since=date(2026, 1, 1))
     assert opening.upcoming(salon, TODAY) == []
+
+
+# --- importing open data ----------------------------------------------------------------
+
+
+def test_importing_a_salon_whose_note_says_first_tuesday_gives_it_the_monthly_rule(
+        client, ward):
+    import csv
+    import io
+
+    from server.directory.importer import import_sites
+    from server.directory.opendata import COLUMNS
+    from server.directory.opendata_cells import normalise_text
+
+    def sheet(*notes: str) -> bytes:
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(COLUMNS)
+        for number, note in enumerate(notes, start=1):
+            row = dict.fromkeys(COLUMNS, "")
+            row.update({"都道府県コード又は市区町村コード": ward.code, "NO": str(number),
+                        "都道府県名": "神奈川県", "市区町村名": f"横浜市{ward.name_ja}",
+                        "名称": f"サロン{number}", "種別": "子育てサロン", "利用可能曜日": "火",
+                        "利用可能日時特記事項": note})
+            writer.writerow([row[c] for c in COLUMNS])
+        return buffer.getvalue().encode()
+
+    notes = ("毎月第1火曜日。8月は休み", "隔週火曜日（2026年12月8日から）", "雨の日は休み")
+    assert import_sites(sheet(*notes)).created == 3
+    sites = {s.number: s for s in db.session.scalars(db.select(Site))}
+    assert opening.upcoming(sites["1"], TODAY) == [date(2027, 1, 5)]
+    assert opening.upcoming(sites["2"], TODAY)[:3] == [
+        date(2026, 12, 8), date(2026, 12, 22), date(2027, 1, 5)]
+    assert sites["3"].open_rrule is None
+    assert opening.upcoming(sites["3"], TODAY)[:2] == [date(2026, 12, 8), date(2026, 12, 15)]
+    # The note stays as the file says it (in the width the importer reads every cell).
+    assert [s.schedule_note for s in sites.values()] == [normalise_text(n) for n in notes]
+    # The file decides: a note that no longer states a rule takes it away.
+    assert import_sites(sheet("雨の日は休み")).updated == 1
+    db.session.expire_all()
+    assert (sites["1"].open_rrule, sites["1"].open_since) == (None, None)
