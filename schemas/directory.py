@@ -1,6 +1,8 @@
 """The directory on the wire: wards, areas, sites, programmes, events, contact people."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 from marshmallow import (
     RAISE,
@@ -32,6 +34,12 @@ LAST_DAY = date(2100, 12, 31)
 MAX_EVENT_DAYS = 366
 DEFAULT_EVENT_DAYS = 27
 MAX_CANCELLED_DATES = 500
+
+
+OPEN_RRULE_TEXT = ("the days it opens when not every week, as one iCalendar RRULE at most "
+                  "DAILY: FREQ=MONTHLY;BYDAY=1TU (毎月第1火曜日), FREQ=MONTHLY;BYDAY=2WE,4WE "
+                  "(第2・第4水曜日), FREQ=WEEKLY;INTERVAL=2;BYDAY=TU (隔週火曜日)")
+OPEN_SINCE_TEXT = "the day open_rrule counts from; for 隔週 a day the site opens"
 
 
 def _in_calendar(value: date) -> None:
@@ -96,9 +104,25 @@ class SiteSchema(Schema):
     opens_at = fields.Time(allow_none=True, format="%H:%M")
     closes_at = fields.Time(allow_none=True, format="%H:%M")
     schedule_note = fields.String()
+    open_rrule = fields.String(allow_none=True, metadata={"description": OPEN_RRULE_TEXT})
+    open_since = fields.Date(allow_none=True, metadata={"description": OPEN_SINCE_TEXT})
+    next_open_dates = fields.List(fields.Date(), dump_only=True, metadata={
+        "description": "the days it opens from today through the next eight weeks, by its "
+                       "open_rrule or else every week on its open_weekdays"})
     temp_childcare = StrictBoolean(allow_none=True)
     tags = fields.List(fields.String(), attribute="tag_codes")
     note = fields.String()
+
+    def __init__(self, *, open_dates: Callable[[Any], list[date]] | None = None, **kwargs):
+        """``open_dates(site)`` gives ``next_open_dates`` (the server knows the rules and
+        the day); without it the list is empty."""
+        super().__init__(**kwargs)
+        self.open_dates = open_dates
+
+    def get_attribute(self, obj, attr, default):
+        if attr == "next_open_dates":
+            return self.open_dates(obj) if self.open_dates else []
+        return super().get_attribute(obj, attr, default)
 
 
 class SiteDetailSchema(SiteSchema):
@@ -114,6 +138,10 @@ class SitePatchSchema(Schema):
     area_id = fields.Integer(allow_none=True, strict=True, validate=ROW_ID)
     tags = fields.List(fields.String(validate=validate.OneOf(FEATURE_TAGS)))
     schedule_note = fields.String(validate=validate.Length(max=2000))
+    open_rrule = fields.String(allow_none=True, validate=validate.Length(max=300),
+                               metadata={"description": OPEN_RRULE_TEXT + "; null: weekly"})
+    open_since = fields.Date(allow_none=True, validate=_in_calendar,
+                             metadata={"description": OPEN_SINCE_TEXT + " (default today)"})
     note = fields.String(validate=validate.Length(max=2000))
 
 

@@ -60,3 +60,14 @@ def test_a_cards_child_age_bands_are_the_same_in_python_and_javascript():
                        "const CHILD_AGE_BANDS")[1]
 
     assert tuple(re.findall(r"'([^']*)'", literal)) == CHILD_AGE_BANDS
+
+
+def test_the_open_days_horizon_is_the_same_in_python_and_javascript():
+    from server.directory.opening import HORIZON_DAYS
+
+    source = (CARDS_JS.parent / "finder.js").read_text(encoding="utf-8")
+    match = re.search(r"\bexport const OPEN_HORIZON_DAYS\s*=\s*(\d+);", source)
+    assert match, "export const OPEN_HORIZON_DAYS not found in pwa/js/finder.js"
+
+    assert int(match[1]) == HORIZON_DAYS, (
+        "pwa/js/finder.js OPEN_HORIZON_DAYS != server/directory/opening.py HORIZON_DAYS")

@@ -3,6 +3,8 @@
 // user's wards. It is public data.
 import { request } from './api.js';
 import { getDirectory, putDirectory } from './db.js';
+import { openDays } from './finder.js';
+import { localDate } from './staging.js';
 
 async function wardCodesOf(user) {
   if (user.ward_code) return [user.ward_code];
@@ -52,9 +54,9 @@ function minutes(hhmm) {
 
 // The site whose session is on now, else one open today, else the first.
 export function siteOnNow(sites, now = new Date()) {
-  const weekday = (now.getDay() + 6) % 7; // the directory counts Monday as 0
   const current = now.getHours() * 60 + now.getMinutes();
-  const today = sites.filter((site) => site.open_weekdays?.includes(weekday));
+  // Open today by its own days: a monthly salon is not open every Tuesday.
+  const today = sites.filter((site) => openDays(site, localDate(now))[0] === localDate(now));
   const open = today.find((site) => site.opens_at && site.closes_at
     && minutes(site.opens_at) <= current && current <= minutes(site.closes_at));
   return open ?? today[0] ?? sites[0] ?? null;

@@ -12,8 +12,9 @@
 //   age_not_served  -10 when it clearly does not, so it sinks to the bottom but is
 //                      still listed. reason {code: 'age_not_served'}
 //                      No age given (ageMonths null): no points either way.
-//   open_on_day     +2 when site.open_weekdays shares at least one day with
-//                      query.weekdays (0 = Mon … 6 = Sun). reason {code: 'open_on_day',
+//   open_on_day     +2 when the site really opens on at least one of query.weekdays
+//                      (0 = Mon … 6 = Sun) in the coming eight weeks: one of its open
+//                      days (openDays below) falls on it. reason {code: 'open_on_day',
 //                      weekdays: [the shared days, ascending]}. No preferred days, or
 //                      none shared: no points either way.
 //   near            +2 × (1 − min(km, 5) / 5), rounded to 2 decimals, where km is the
@@ -38,11 +39,18 @@
 // (localeCompare 'ja'), then by id, so the order is total and the same every time.
 // Reasons are listed in the order above.
 //
-// Each result is {site, score, reasons, km, nextEvents}: km is the distance to 1
-// decimal, or null; nextEvents are the site's events dated today or later, sorted by
-// date then start time (none first) then programme id, at most 3, each a copy of the
-// event with needsBooking (booking_required) and capacity (null = no limit) so the UI
-// can warn 「要予約」/「定員 N」.
+// openDays(site, today): the days the site opens from today through the next
+// OPEN_HORIZON_DAYS, ascending, as 'YYYY-MM-DD'. A site with an opening rule
+// (site.open_rrule: 毎月第1火曜日, 隔週…) opens on the server's site.next_open_dates, the
+// past ones dropped (the phone fetches the directory each time the app starts online, and
+// the server lists eight weeks); a site without one opens every week on its
+// open_weekdays, which never goes out of date.
+//
+// Each result is {site, score, reasons, km, nextOpenDates, nextEvents}: km is the
+// distance to 1 decimal, or null; nextOpenDates the first 3 of openDays; nextEvents are
+// the site's events dated today or later, sorted by date then start time (none first)
+// then programme id, at most 3, each a copy of the event with needsBooking
+// (booking_required) and capacity (null = no limit) so the UI can warn 「要予約」/「定員 N」.
 //
 // Event target ages: the server's events (EventSchema) do not carry them; they are read
 // from the event's own target_age_min_months / target_age_max_months when present,
@@ -52,6 +60,8 @@
 export const POINTS = Object.freeze({
   wish: 3, age: 2, ageNotServed: -10, openOnDay: 2, near: 2, programmeSoon: 1,
 });
+// As the server's opening.HORIZON_DAYS (a parity test holds them equal).
+export const OPEN_HORIZON_DAYS = 56;
 const NEAR_LIMIT_KM = 5;
 const PRENATAL = -9;
 const EARTH_RADIUS_KM = 6371.0088;
@@ -120,6 +130,33 @@ function dayNumber(text) {
   return Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) / 86400000;
 }
 
+function isoDay(number) {
+  return new Date(number * 86400000).toISOString().slice(0, 10);
+}
+
+// Monday = 0, as the directory counts; 1970-01-01 (day 0) was a Thursday.
+function weekdayOf(number) {
+  return (number + 3) % 7;
+}
+
+function openDayNumbers(site, today) {
+  const last = today + OPEN_HORIZON_DAYS - 1;
+  if (site.open_rrule) {
+    return [...new Set((site.next_open_dates ?? []).map(dayNumber))]
+      .filter((day) => day !== null && day >= today && day <= last).sort((a, b) => a - b);
+  }
+  const weekdays = new Set(site.open_weekdays ?? []);
+  const days = [];
+  for (let day = today; day <= last; day += 1) if (weekdays.has(weekdayOf(day))) days.push(day);
+  return days;
+}
+
+export function openDays(site, today) {
+  const from = dayNumber(today);
+  if (from === null) throw new TypeError("openDays needs today as 'YYYY-MM-DD'");
+  return openDayNumbers(site, from).map(isoDay);
+}
+
 function compareIds(a, b) {
   if (isNumber(a) && isNumber(b)) return a - b;
   const x = String(a);
@@ -153,7 +190,8 @@ function scoreSite(site, upcoming, query, context) {
     score += POINTS.ageNotServed;
     reasons.push({ code: 'age_not_served' });
   }
-  const open = new Set(site.open_weekdays ?? []);
+  const openOn = openDayNumbers(site, context.today);
+  const open = new Set(openOn.map(weekdayOf));
   const days = query.weekdays.filter((day) => open.has(day));
   if (days.length) {
     score += POINTS.openOnDay;
@@ -179,6 +217,7 @@ function scoreSite(site, upcoming, query, context) {
     score: round(score, 2),
     reasons,
     km: km === null ? null : round(km, 1),
+    nextOpenDates: openOn.slice(0, 3).map(isoDay),
     nextEvents: upcoming.slice(0, 3).map((event) => ({
       ...event,
       needsBooking: Boolean(event.booking_required),
@@ -187,7 +226,8 @@ function scoreSite(site, upcoming, query, context) {
   };
 }
 
-// Every site but options.fromSite as {site, score, reasons, km, nextEvents}, best first.
+// Every site but options.fromSite as {site, score, reasons, km, nextOpenDates, nextEvents},
+// best first.
 // query = {wishes: [tag], ageMonths: number|null, weekdays: [0..6]};
 // options = {fromSite: site|null, today: 'YYYY-MM-DD', soonDays: 14, programmes: [programme]}.
 export function rankSites(sites, events, query = {}, options = {}) {
@@ -201,6 +241,7 @@ export function rankSites(sites, events, query = {}, options = {}) {
   };
   const fromSite = options.fromSite ?? null;
   const context = {
+    today,
     fromSite,
     lastSoonDay: today + soonDays,
     programmesById: new Map((options.programmes ?? []).map((p) => [String(p.id), p])),

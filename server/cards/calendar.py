@@ -5,17 +5,17 @@ Nothing here reads the clock or the database; ``today`` and the directory rows c
 as arguments, so the page and the ``.ics`` always agree on the day.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from ..directory.models import Programme
+from ..directory import opening
+from ..directory.models import Programme, Site
 from ..directory.queries import occurrence_dates
 from ..timeutil import JAPAN
 
-# Far enough to find the next day of a fortnightly salon; a site that opens more rarely
-# is described by its schedule note instead.
-HORIZON_DAYS = 56
+# Far enough to find the next day of a monthly salon; a site that opens more rarely is
+# described by its schedule note instead. The same horizon as the phone's open days.
+HORIZON_DAYS = opening.HORIZON_DAYS
 
 WEEKDAYS_JA = "月火水木金土日"
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -33,11 +33,10 @@ class Visit:
     ends_at: time | None = None
 
 
-def next_open_days(weekdays: Iterable[int], today: date, count: int = 3) -> list[date]:
-    """Up to ``count`` dates from ``today`` (inclusive) that fall on the site's weekdays."""
-    open_on = set(weekdays)
-    days = (today + timedelta(days=n) for n in range(HORIZON_DAYS))
-    return [day for day in days if day.weekday() in open_on][:count]
+def next_open_days(site: Site, today: date, count: int = 3) -> list[date]:
+    """Up to ``count`` days from ``today`` (inclusive) on which ``site`` opens: by its
+    opening rule (毎月第1火曜日, 隔週) when it has one, else every week on its weekdays."""
+    return opening.open_dates(site, today, today + timedelta(days=HORIZON_DAYS - 1))[:count]
 
 
 def next_dates(programme: Programme, today: date, count: int = 3) -> list[date]:
@@ -49,15 +48,15 @@ def takes_place(programme: Programme, day: date) -> bool:
     return occurrence_dates(programme, day, day) == [day]
 
 
-def visit_for(planned: date | None, programme: Programme | None, weekdays: Iterable[int],
-              today: date) -> Visit | None:
-    """The planned date, else the programme's next date, else the site's next open day;
-    ``None`` when none of these is known."""
+def visit_for(planned: date | None, programme: Programme | None,
+              site: Site, today: date) -> Visit | None:
+    """The planned date, else the programme's next date, else the site's next open day
+    (by its opening rule, if it has one); ``None`` when none of these is known."""
     day = planned
     if day is None and programme is not None:
         day = next(iter(next_dates(programme, today, 1)), None)
     if day is None:
-        day = next(iter(next_open_days(weekdays, today, 1)), None)
+        day = next(iter(next_open_days(site, today, 1)), None)
     if day is None:
         return None
     if programme is not None and takes_place(programme, day):

@@ -259,7 +259,7 @@ def page_fields(short_code: str, card: dict, site: Site, *, today: date, lang: s
     family needs (date, programme, whom to ask, the message), already worded for ``lang``."""
     planned = parse_day(card.get("planned_date"))
     programme = _programme(card, site)
-    visit = calendar.visit_for(planned, programme, site.weekdays, today)
+    visit = calendar.visit_for(planned, programme, site, today)
     state = _ended(card, today, expire_days, grace_days)
     # A cancelled introduction no longer expects the family: the page keeps the site's
     # public facts and how to call, not the welcome, the day, whom to ask or the desk. An
@@ -317,7 +317,7 @@ def site_fields(site: Site, lang: str, today: date) -> dict:
         # Imported text: only web addresses become links, never javascript: or data:.
         "url": site.url if re.match(r"https?://", site.url or "") else "",
         "open_days": [f"{calendar.format_day(day, lang, today)} {hours}".strip()
-                      for day in calendar.next_open_days(site.weekdays, today)],
+                      for day in calendar.next_open_days(site, today)],
         "schedule_note": site.schedule_note,
     }
 
@@ -333,7 +333,7 @@ def calendar_entry(short_code: str, card: dict, site: Site, *, today: date, lang
     """The card's visit as an ``.ics``; ``None`` when no day can be named."""
     planned = parse_day(card.get("planned_date"))
     programme = _programme(card, site)
-    visit = calendar.visit_for(planned, programme, site.weekdays, today)
+    visit = calendar.visit_for(planned, programme, site, today)
     if visit is None:
         return None
     en = lang == "en"

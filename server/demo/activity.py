@@ -39,6 +39,7 @@ from sync.vocabulary import CHILD_AGE_BANDS, FEATURE_TAGS, OUTREACH_TOPICS
 from ..accounts.models import User
 from ..cards import expiry, public, tokens
 from ..cards.operations import confirm_arrival
+from ..directory import opening
 from ..directory.models import Site
 from ..extensions import db
 from ..replication import operations, writes
@@ -162,6 +163,9 @@ def is_open(site: Site, day: date, rainy: bool) -> bool:
     month and the months its schedule note names (「第2・第4月曜日」「8月は休み」…)."""
     note = site.schedule_note or ""
     if day.weekday() not in site.weekdays or is_holiday(day):
+        return False
+    # A site with an opening rule (毎月第1火曜日, 隔週) meets on the rule's days only.
+    if site.open_rrule and opening.open_dates(site, day, day) != [day]:
         return False
     if "8月は休み" in note and day.month == 8 or "雨天中止" in note and rainy:
         return False

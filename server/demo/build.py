@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from .. import bind_migrations
 from ..accounts.auth import hash_password
 from ..accounts.models import Membership, User
+from ..directory import opening
 from ..directory.importer import import_sites
 from ..directory.models import Area, ContactPerson, Programme, Site, SiteTag, Ward
 from ..directory.reference import ensure_wards
@@ -106,10 +107,17 @@ def _add_contacts(site: Site) -> None:
 
 
 def _weekly(site: Site, title: str, theme: str, start: date, **extra) -> Programme:
-    days = ",".join(ICAL_DAYS[d] for d in site.weekdays) or ICAL_DAYS[start.weekday()]
+    """A programme on every day the site opens (its rule's days, else every week on its
+    weekdays) for the next WEEKS weeks."""
     until = (start + timedelta(weeks=WEEKS)).strftime("%Y%m%d")
-    return Programme(title=title, theme=theme, starts_on=start,
-                     rrule=f"FREQ=WEEKLY;BYDAY={days};UNTIL={until}",
+    if site.open_rrule:
+        # Counted from the site's first open day, so a fortnight falls on the site's weeks.
+        start = next(iter(opening.upcoming(site, start)), start)
+        rule = f"{site.open_rrule};UNTIL={until}"
+    else:
+        days = ",".join(ICAL_DAYS[d] for d in site.weekdays) or ICAL_DAYS[start.weekday()]
+        rule = f"FREQ=WEEKLY;BYDAY={days};UNTIL={until}"
+    return Programme(title=title, theme=theme, starts_on=start, rrule=rule,
                      starts_at=site.opens_at or time(10), ends_at=site.closes_at or time(12),
                      **extra)
 

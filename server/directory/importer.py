@@ -2,12 +2,14 @@
 
 from dataclasses import dataclass, field
 
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ..extensions import db
 from ..replication.store import rehome_site
-from . import opendata
+from . import opendata, opening
 from .models import KindMapping, Site, Ward
+from .opendata_cells import parse_opening_rule
 
 
 @dataclass
@@ -89,6 +91,23 @@ def _fill(site: Site, row: opendata.SiteRow, ward: Ward) -> None:
     site.open_weekdays = "".join(str(d) for d in row.open_weekdays)
     for name in EXPORTED_FIELDS:
         setattr(site, name, getattr(row, name))
+    _fill_opening_rule(site, row.schedule_note)
+
+
+def _fill_opening_rule(site: Site, note: str) -> None:
+    """The opening rule the note states (毎月第1火曜日, 隔週…), else none: like every other
+    field, the file decides, and a note it cannot read leaves the site weekly on its
+    weekdays, with the note shown beside them."""
+    parsed = parse_opening_rule(note)
+    site.open_rrule = site.open_since = None
+    if parsed is None:
+        return
+    try:
+        values = opening.schedule_values(*parsed, today=parsed[1])
+    except ValidationError:
+        return
+    for name, value in values.items():
+        setattr(site, name, value)
 
 
 # Fields copied one to one between a SiteRow and a Site.

@@ -82,6 +82,10 @@ class Site(db.Model):
     opens_at: Mapped[time | None]
     closes_at: Mapped[time | None]
     schedule_note: Mapped[str] = mapped_column(Text, default="")
+    # Opening days that are not every week (毎月第1火曜日, 隔週): one RRULE as programmes
+    # have, counted from open_since. Without one, the site opens every week on its weekdays.
+    open_rrule: Mapped[str | None] = mapped_column(String(300))
+    open_since: Mapped[date | None]
     temp_childcare: Mapped[bool | None]
     url: Mapped[str] = mapped_column(String(500), default="")
     note: Mapped[str] = mapped_column(Text, default="")

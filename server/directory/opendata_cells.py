@@ -80,6 +80,70 @@ def _weekday_error(text: str) -> ValueError:
     return ValueError(f"曜日を読み取れません「{text}」 / cannot read weekdays {text!r}")
 
 
+# --- opening days that are not every week ------------------------------------------------
+
+_ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_NTH = r"(?:第?[1-5]|最終)"
+# 毎月第1火曜日, 第2・第4水曜日, 第1・3木曜, 毎月最終金曜日
+_MONTHLY = re.compile(
+    rf"(?:毎月)?((?:第[1-5]|最終)(?:[・、,と]{_NTH})*)([{WEEKDAY_CHARS}])曜日?")
+# 隔週水曜日(2026年4月8日から): without the day it starts, which weeks is unknown.
+_FORTNIGHTLY = re.compile(
+    rf"隔週([{WEEKDAY_CHARS}])曜日?\((\d{{4}})年(\d{{1,2}})月(\d{{1,2}})日から\)")
+# 8月は休み, 8月・12月は休み
+_MONTHS_OFF = re.compile(r"(\d{1,2}月?(?:[・、,と]\d{1,2}月?)*)は(?:お)?休み")
+# A monthly rule's weeks do not depend on the day it is counted from.
+MONTHLY_SINCE = date(2000, 1, 1)
+
+
+def parse_opening_rule(text: str) -> tuple[str, date] | None:
+    """Return ``(RRULE, the day it counts from)`` for a 利用可能日時特記事項 whose first
+    sentence is a common Japanese form of opening days that are not every week:
+    毎月第1火曜日, 第2・第4水曜日 (also 第1・3木曜), 毎月最終金曜日, and
+    隔週水曜日(2026年4月8日から); a second sentence 「8月は休み」 leaves those months out.
+
+    None for anything else (the text stays the site's note and its weekdays hold), and
+    never raises: a note is free text.
+    """
+    head, _dot, rest = normalise_text(text).partition("。")
+    head = head.replace(" ", "")
+    rule, since = _monthly(head) or _fortnightly(head) or (None, None)
+    if rule is None:
+        return None
+    months_off = _MONTHS_OFF.fullmatch(rest.strip().rstrip("。").replace(" ", ""))
+    if months_off:
+        off = {int(n) for n in re.findall(r"\d+", months_off.group(1))}
+        if not off <= set(range(1, 13)):
+            return None
+        rule += ";BYMONTH=" + ",".join(str(m) for m in range(1, 13) if m not in off)
+    return rule, since
+
+
+def _monthly(head: str) -> tuple[str, date] | None:
+    match = _MONTHLY.fullmatch(head)
+    if not match:
+        return None
+    weeks = re.findall(r"[1-5]|最終", match.group(1))
+    day = _ICAL_DAYS[WEEKDAY_CHARS.index(match.group(2))]
+    numbers = sorted({-1 if week == "最終" else int(week) for week in weeks},
+                     key=lambda n: n % 6)
+    return f"FREQ=MONTHLY;BYDAY={','.join(f'{n}{day}' for n in numbers)}", MONTHLY_SINCE
+
+
+def _fortnightly(head: str) -> tuple[str, date] | None:
+    match = _FORTNIGHTLY.fullmatch(head)
+    if not match:
+        return None
+    try:
+        since = date(int(match.group(2)), int(match.group(3)), int(match.group(4)))
+    except ValueError:
+        return None
+    weekday = WEEKDAY_CHARS.index(match.group(1))
+    if since.weekday() != weekday:
+        return None
+    return f"FREQ=WEEKLY;INTERVAL=2;BYDAY={_ICAL_DAYS[weekday]}", since
+
+
 # --- times ------------------------------------------------------------------------------
 
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::00)?")

@@ -1,11 +1,14 @@
 """Named changes to the directory. Each validates fully before it writes, then commits."""
 
+from datetime import date
+
 from marshmallow import ValidationError
 
 from schemas.directory import FIRST_DAY, LAST_DAY, ProgrammeSchema, check_programme
 
 from ..errors import ApiError
 from ..extensions import db
+from . import opening
 from .models import Area, ContactPerson, KindMapping, Programme, Site, SiteTag
 from .recurrence import first_date, parse_rule
 
@@ -76,8 +79,13 @@ def delete_programme(programme: Programme) -> None:
     db.session.commit()
 
 
-def update_site(site: Site, data: dict) -> Site:
-    """:raise 422: the area belongs to another ward."""
+def update_site(site: Site, data: dict, *, today: date) -> Site:
+    """:raise 422: the area belongs to another ward, or the opening rule is not one a
+    programme could have or lacks the day it counts from (see ``opening.schedule_values``).
+    """
+    if "open_rrule" in data or "open_since" in data:
+        data.update(opening.schedule_values(data.get("open_rrule", site.open_rrule),
+                                            data.get("open_since", site.open_since), today))
     if "area_id" in data and data["area_id"] is not None:
         area = db.session.get(Area, data["area_id"])
         if area is None or area.ward_id != site.ward_id:

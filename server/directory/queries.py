@@ -68,17 +68,23 @@ def _occurrences(programme: Programme, start: date, end: date) -> Iterator[date]
     if not programme.rrule:
         dates = iter([programme.starts_on] if start <= programme.starts_on <= end else [])
     else:
-        try:
-            rule = parse_rule(programme.rrule, programme.starts_on)
-        except ValueError:
-            return
-        first = datetime.combine(max(start, programme.starts_on), time.min)
-        last = datetime.combine(end, time.min)
-        dates = (moment.date() for moment in
-                 takewhile(lambda moment: moment <= last, rule.xafter(first, inc=True)))
+        dates = rule_dates(programme.rrule, programme.starts_on, start, end)
     cancelled = set(programme.cancelled_dates or ())  # ISO texts
     yield from islice((day for day in dates if day.isoformat() not in cancelled),
                       MAX_OCCURRENCES)
+
+
+def rule_dates(rule_text: str, starts_on: date, start: date, end: date) -> Iterator[date]:
+    """The dates of the RRULE ``rule_text`` (counted from ``starts_on``) from ``start`` to
+    ``end`` inclusive, in order; nothing for a rule ``parse_rule`` refuses."""
+    try:
+        rule = parse_rule(rule_text, starts_on)
+    except ValueError:
+        return
+    first = datetime.combine(max(start, starts_on), time.min)
+    last = datetime.combine(end, time.min)
+    yield from (moment.date() for moment in
+                takewhile(lambda moment: moment <= last, rule.xafter(first, inc=True)))
 
 
 def occurrence_dates(programme: Programme, start: date, end: date) -> list[date]:

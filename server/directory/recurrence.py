@@ -18,6 +18,7 @@ FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 SUB_DAILY_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
 MAX_INTERVAL = 366
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
+_NTH_WEEKDAY = re.compile(r"[+-]?([0-9]{1,6})(?:MO|TU|WE|TH|FR|SA|SU)")
 
 
 def parse_rule(text: str, starts_on: date) -> rrule:
@@ -52,6 +53,7 @@ def parse_rule(text: str, starts_on: date) -> rrule:
         raise ValueError(f"INTERVAL must be a whole number from 1 to {MAX_INTERVAL}")
     if "COUNT" in parts and not _whole_number(parts["COUNT"]) >= 1:
         raise ValueError("COUNT must be a whole number of at least 1")
+    _check_week_numbers(parts)
     try:
         rule = rrulestr(body, dtstart=datetime.combine(starts_on, time.min))
     except (ValueError, TypeError, OverflowError) as exc:
@@ -59,6 +61,17 @@ def parse_rule(text: str, starts_on: date) -> rrule:
     if not isinstance(rule, rrule):
         raise ValueError("give one RRULE, not a whole iCalendar set")
     return rule
+
+
+def _check_week_numbers(parts: dict[str, str]) -> None:
+    """A BYDAY week number (1TU, -1FR) names one of the weeks of a month, or of a year;
+    dateutil accepts 6TU and then fails while expanding it."""
+    limit = 5 if parts["FREQ"] == "MONTHLY" or "BYMONTH" in parts else 53
+    for item in parts.get("BYDAY", "").split(","):
+        match = _NTH_WEEKDAY.fullmatch(item.strip())
+        if match and not 1 <= int(match.group(1)) <= limit:
+            raise ValueError(f"BYDAY {item}: the week number must be 1 to {limit} "
+                             f"(or -1 to -{limit} from the end)")
 
 
 def _whole_number(text: str) -> int:

@@ -22,7 +22,7 @@ from ..accounts.auth import login_required
 from ..api import documented, load_body, load_query, respond
 from ..extensions import db
 from ..timeutil import today_local
-from . import operations, queries
+from . import opening, operations, queries
 from .lookups import get_or_404, ward_by_code
 from .models import Area, ContactPerson, KindMapping, Programme, Site, Ward
 
@@ -51,25 +51,30 @@ def areas(code: str):
 def sites(code: str):
     ward = ward_by_code(code)
     filters = load_query(DirectoryQuerySchema())
-    return respond(SiteSchema(many=True), queries.filtered_sites(ward, filters))
+    return respond(SiteSchema(many=True, open_dates=opening.upcoming_from(today_local())),
+                   queries.filtered_sites(ward, filters))
 
 
 @bp.get("/sites/<int:site_id>")
 @documented("One site with its contact people", "directory", response=SiteDetailSchema,
             auth=False, errors=(404,))
 def site(site_id: int):
-    return respond(SiteDetailSchema(), get_or_404(Site, site_id, "site_id"))
+    return respond(SiteDetailSchema(open_dates=opening.upcoming_from(today_local())),
+                   get_or_404(Site, site_id, "site_id"))
 
 
 @bp.patch("/sites/<int:site_id>")
 @login_required
-@documented("Change a site's area, tags or notes (hub staff of its ward)", "directory",
-            body=SitePatchSchema, response=SiteDetailSchema, errors=(400, 401, 403, 404, 422))
+@documented("Change a site's area, tags, notes or opening rule (hub staff of its ward)",
+            "directory", body=SitePatchSchema, response=SiteDetailSchema,
+            errors=(400, 401, 403, 404, 422))
 def update_site(site_id: int):
     site = get_or_404(Site, site_id, "site_id")
     policy.require(policy.may_manage_ward(g.user, site.ward_id))
     data = load_body(SitePatchSchema())
-    return respond(SiteDetailSchema(), operations.update_site(site, data))
+    today = today_local()
+    return respond(SiteDetailSchema(open_dates=opening.upcoming_from(today)),
+                   operations.update_site(site, data, today=today))
 
 
 @bp.get("/wards/<code>/programmes")

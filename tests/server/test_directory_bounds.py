@@ -94,6 +94,9 @@ def test_a_patch_is_checked_against_the_stored_programme_and_writes_nothing(
     "FREQ=WEEKLY;BYSECOND=1", "FREQ=DAILY;INTERVAL=0", "FREQ=DAILY;INTERVAL=-1",
     "DTSTART:19000101T000000\nRRULE:FREQ=DAILY", "FREQ=DAILY;FREQ=SECONDLY",
     "FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=30", "FREQ=DAILY;UNTIL=20261201T000000Z",
+    # Week numbers dateutil reads and then fails to expand (issue 13).
+    "FREQ=MONTHLY;BYDAY=6TU", "FREQ=MONTHLY;BYDAY=1TU,-6FR", "FREQ=YEARLY;BYDAY=54MO",
+    "FREQ=YEARLY;BYMONTH=2;BYDAY=6TU",
 ])
 def test_a_rule_more_often_than_daily_or_never_is_refused(client, hub, editor, rule):
     created = client.post(f"/api/sites/{hub.id}/programmes", headers=editor,
@@ -112,6 +115,7 @@ def test_a_rule_more_often_than_daily_or_never_is_refused(client, hub, editor, r
 @pytest.mark.parametrize("rule", [
     "FREQ=DAILY", "RRULE:FREQ=WEEKLY;BYDAY=MO,TH", "FREQ=MONTHLY;BYDAY=2TU;COUNT=6",
     "FREQ=WEEKLY;INTERVAL=2;UNTIL=20270601", "FREQ=YEARLY",
+    "FREQ=MONTHLY;BYDAY=1TU,-1FR", "FREQ=MONTHLY;BYDAY=+5WE", "FREQ=YEARLY;BYDAY=53MO",
 ])
 def test_rules_of_at_most_once_a_day_are_accepted(client, hub, editor, rule):
     created = client.post(f"/api/sites/{hub.id}/programmes", headers=editor,

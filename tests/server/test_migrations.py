@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from server import bind_migrations, create_app
-from server.directory.models import Site, Ward
+from server.directory.models import Site
 from server.extensions import db
 
 
@@ -36,16 +36,8 @@ def test_upgrading_a_database_with_sync_records_keeps_their_site_rows_and_fills_
                                       "SECRET_KEY": "t", "INSTANCE_PATH": str(tmp_path)}))
     with app.app_context():
         upgrade(revision="0003")
-        # The site table is as revision 0001 made it, so the model writes it.
-        ward = db.session.scalars(sa.select(Ward).where(Ward.code == "14101")).one()
-        site = Site(source_key="m:1", ward_id=ward.id, kind="salon", source_type="テスト",
-                    schedule_kind="periodic", municipality_code="14101", number="1",
-                    prefecture="神奈川県", municipality="横浜市鶴見区", name="テストサロン",
-                    open_weekdays="2")
-        db.session.add(site)
-        db.session.commit()
-        site_id, ward_id = site.id, ward.id
-        db.session.remove()
+        with db.engine.begin() as conn:
+            site_id, ward_id = _insert_site_as_0001_made_it(conn, "テストサロン", "2")
         with db.engine.begin() as conn:
             record = f"{site_id}:2026-11-03:am"
             conn.execute(sa.text(
@@ -69,3 +61,49 @@ def test_upgrading_a_database_with_sync_records_keeps_their_site_rows_and_fills_
         downgrade(revision="base")
         db.session.remove()
         db.engine.dispose()
+
+
+def test_revision_0007_gives_existing_sites_no_opening_rule_and_its_downgrade_keeps_them(
+        empty_database_url, tmp_path):
+    """A site from before 0007 keeps opening every week on its weekdays; going back drops
+    only the rule, never the site or what refers to it."""
+    app = bind_migrations(create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url,
+                                      "SECRET_KEY": "t", "INSTANCE_PATH": str(tmp_path)}))
+    with app.app_context():
+        upgrade(revision="0006")
+        with db.engine.begin() as conn:
+            site_id, _ward_id = _insert_site_as_0001_made_it(conn, "にこにこサロン", "1")
+            conn.execute(sa.text("INSERT INTO site_tag (site_id, tag) VALUES (:s, 'saturday')"),
+                         {"s": site_id})
+        upgrade()
+        site = db.session.get(Site, site_id)
+        assert (site.open_rrule, site.open_since, site.weekdays) == (None, None, [1])
+        site.open_rrule, site.open_since = "FREQ=MONTHLY;BYDAY=1TU", sa.func.current_date()
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="0006")
+        with db.engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("site")}
+            kept = conn.execute(sa.text("SELECT id, open_weekdays FROM site")).all()
+            tags = conn.execute(sa.text("SELECT site_id, tag FROM site_tag")).all()
+        assert "open_rrule" not in columns and "open_since" not in columns
+        assert kept == [(site_id, "1")]
+        assert tags == [(site_id, "saturday")]
+        downgrade(revision="base")
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _insert_site_as_0001_made_it(conn, name: str, weekdays: str) -> tuple[int, int]:
+    """A site of ward 14101 written with revision 0001's columns (the model has more now);
+    returns its id and the ward's."""
+    ward_id = conn.execute(sa.text("SELECT id FROM ward WHERE code = '14101'")).scalar()
+    conn.execute(sa.text(
+        "INSERT INTO site (source_key, ward_id, kind, source_type, schedule_kind, "
+        "municipality_code, number, prefecture, municipality, name, name_kana, address, "
+        "address_extra, access, parking, phone, extension, fax, corporate_number, "
+        "organisation, ages_text, open_weekdays, schedule_note, url, note, updated_at) "
+        "VALUES ('m:1', :w, 'salon', 'テスト', 'periodic', '14101', '1', '神奈川県', "
+        "'横浜市鶴見区', :n, '', '', '', '', '', '', '', '', '', '', '', :d, '', '', '', "
+        "'2026-12-01 00:00:00')"), {"w": ward_id, "n": name, "d": weekdays})
+    return conn.execute(sa.text("SELECT id FROM site")).scalar(), ward_id

@@ -99,6 +99,12 @@ function reasonText(reason) {
   return t(`reason.${reason.code}`);
 }
 
+// Only the days the site really opens from today (a monthly salon: its one day a month).
+function openDaysText(days) {
+  if (!days.length) return t('finder.open_days_unknown');
+  return t('finder.open_days', { days: days.map(dateText).join('、') });
+}
+
 function eventLine(event) {
   const parts = [`${dateText(event.date)} ${event.starts_at ?? ''} ${event.title}`];
   if (event.booking_required || event.needsBooking) parts.push(t('finder.booking'));
@@ -116,10 +122,12 @@ function showResults() {
       programmes: view.directory.programmes ?? [] })
     .filter(({ site }) => String(site.id) !== String(from?.id)).slice(0, 10);
   const list = document.getElementById('finder-results');
-  list.replaceChildren(...ranked.map(({ site, reasons, nextEvents }) => element('li', {},
+  list.replaceChildren(...ranked.map(({ site, reasons, nextEvents, nextOpenDates }) => element(
+    'li', {},
     element('div', {},
       element('strong', { text: site.name }),
       element('p', { className: 'hint', text: reasons.map(reasonText).join('・') }),
+      element('p', { className: 'open-days', text: openDaysText(nextOpenDates) }),
       ...nextEvents.map((event) => element('p', { text: eventLine(event) }))),
     button(t('finder.choose'), 'primary', () => startIssue(site, query, nextEvents)))));
   if (!ranked.length) list.replaceChildren(element('li', { text: t('finder.none') }));
