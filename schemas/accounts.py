@@ -12,11 +12,11 @@ DEVICE_NAME_MAX = 80
 """The ``device.name`` column's width."""
 # C0 and C1 control characters (a tab, a newline, an escape…): no one types them in a phone's
 # name, and in a list of phones they would break the line or hide the rest of it.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _printable(text: str) -> None:
-    if _CONTROL.search(text):
+    if CONTROL_CHARACTERS.search(text):
         raise ValidationError("制御文字は使えません / Control characters are not allowed.")
 
 

@@ -1,10 +1,13 @@
 """Sign-in, devices, revocation and pairing through the HTTP API."""
 
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from schemas.accounts import CONTROL_CHARACTERS, DEVICE_NAME_MAX
 from server.accounts.models import Device, PairingCode, User
 from server.extensions import db
 from server.timeutil import utcnow
@@ -281,3 +284,17 @@ class TestRenamingADevice:
         response = login(client, create_user("volunteer"), device_name="phone\n2")
         assert response.status_code == 422
         assert list(response.json["error"]["fields"]) == ["device_name"]
+
+    def test_the_phone_refuses_what_the_server_refuses(self):
+        """pwa/js/device-name.js checks a typed name before sending it: the same bound (the
+        column's width) and the same control characters as schemas/accounts.py."""
+        source = (Path(__file__).resolve().parents[2] / "pwa" / "js" / "device-name.js"
+                  ).read_text(encoding="utf-8")
+        bound = re.search(r"export const MAX_LENGTH = (\d+);", source)
+        control = re.search(r"const CONTROL = /(\[[^\]]+\])/;", source)
+        assert bound and control, "MAX_LENGTH or CONTROL moved in pwa/js/device-name.js"
+        assert int(bound[1]) == DEVICE_NAME_MAX == Device.__table__.c.name.type.length
+        # JavaScript's \u0000 is Python's \u0000 too.
+        in_javascript = re.compile(control[1])
+        assert all(bool(in_javascript.search(chr(c))) == bool(CONTROL_CHARACTERS.search(chr(c)))
+                   for c in range(0x3000))
