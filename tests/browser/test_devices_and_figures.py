@@ -184,6 +184,10 @@ def test_hub_staff_tell_a_persons_two_phones_apart_and_rename_one(live, page, si
     assert axe_violations(page) == []
     page.get_by_role("button", name="Cancel").click()
     expect(page.locator("#device-list form")).to_have_count(0)
+    page.set_viewport_size(PC)  # the hub's PC
+    page.locator("#device-list li", has_text="Pixel").get_by_role("button", name="Rename").click()
+    assert_no_sideways_scroll(page, PC["width"])
+    assert axe_violations(page) == []
 
 
 # --- the ward's figures ----------------------------------------------------------------------
