@@ -1,12 +1,27 @@
 """Sign-in, pairing, devices and people."""
 
+import re
 from datetime import UTC
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
 from sync.vocabulary import ROLES
 
 PASSWORD = validate.Length(min=10, max=200)
+DEVICE_NAME_MAX = 80
+"""The ``device.name`` column's width."""
+# C0 and C1 control characters (a tab, a newline, an escape…): no one types them in a phone's
+# name, and in a list of phones they would break the line or hide the rest of it.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> None:
+    if CONTROL_CHARACTERS.search(text):
+        raise ValidationError("制御文字は使えません / Control characters are not allowed.")
+
+
+DEVICE_NAME = (validate.Length(max=DEVICE_NAME_MAX), _printable)
+DEVICE_NAME_DOC = {"pattern": r"^[^\x00-\x1f\x7f-\x9f]*$"}
 
 
 class UtcDateTime(fields.DateTime):
@@ -28,12 +43,12 @@ class LoginRequestSchema(RequestSchema):
     login = fields.String(required=True, validate=validate.Length(min=1, max=80))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200),
                              load_only=True)
-    device_name = fields.String(load_default="", validate=validate.Length(max=80))
+    device_name = fields.String(load_default="", validate=DEVICE_NAME, metadata=DEVICE_NAME_DOC)
 
 
 class PairRequestSchema(RequestSchema):
     code = fields.String(required=True, validate=validate.Length(min=8, max=100))
-    device_name = fields.String(load_default="", validate=validate.Length(max=80))
+    device_name = fields.String(load_default="", validate=DEVICE_NAME, metadata=DEVICE_NAME_DOC)
 
 
 class PasswordChangeSchema(RequestSchema):
@@ -72,6 +87,21 @@ class DeviceSchema(Schema):
     expires_at = UtcDateTime()
     last_seen_at = UtcDateTime(allow_none=True)
     revoked_at = UtcDateTime(allow_none=True)
+
+
+class DeviceRenameSchema(RequestSchema):
+    name = fields.String(required=True, validate=(
+        validate.Length(min=1, max=DEVICE_NAME_MAX), _printable), metadata={
+            **DEVICE_NAME_DOC, "description": "what the phone is called in lists, e.g. "
+                                              "「Android（Pixel 7）・Chrome」"})
+
+    @post_load
+    def _trimmed(self, data, **_kwargs):
+        # Spaces around a typed name are a slip of the thumb, not part of it.
+        data["name"] = data["name"].strip()
+        if not data["name"]:
+            raise ValidationError({"name": ["名前を入れてください / Enter a name."]})
+        return data
 
 
 class SessionSchema(Schema):

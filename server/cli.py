@@ -57,7 +57,7 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, access
 def demo(host: str, port: int, serve: bool) -> None:
     """Create the demo ward, its sites, programmes, logins and three months of activity
     (once), and serve."""
-    from .demo.build import DEMO_LOGINS, build_demo
+    from .demo.build import build_demo, login_guide
 
     created = build_demo()
     base = f"http://{host}:{port}"
@@ -66,9 +66,10 @@ def demo(host: str, port: int, serve: bool) -> None:
     click.echo(f"  phone app: {base}/")
     click.echo(f"  API docs:  {base}/api/openapi.json")
     click.echo(f"  sites:     {base}/api/wards/14199/sites")
-    click.echo("  logins (login / password):")
-    for role, login, password, _name in DEMO_LOGINS:
+    click.echo("  logins (role, login, password; then what each can do):")
+    for role, login, password, can in login_guide():
         click.echo(f"    {role:<13} {login:<12} {password}")
+        click.echo(f"{'':<18}{can}")
     if serve:
         from .wsgi_server import run
 

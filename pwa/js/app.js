@@ -8,9 +8,9 @@ import { openDesk, returnDevices, showDesk } from './ui/desk.js';
 import { showDevices } from './ui/devices.js';
 import { showEntries } from './ui/entries.js';
 import { showHome } from './ui/home.js';
-import { showHubTools } from './ui/hubtools.js';
+import { hasFigures, showFigures, showHubTools } from './ui/hubtools.js';
 import { showLog } from './ui/log.js';
-import { onView, showTabs, showView, wireTabs } from './ui/nav.js';
+import { offerTabs, onView, showTabs, showView, wireTabs } from './ui/nav.js';
 import { showOutreach } from './ui/outreach.js';
 import { showSignIn } from './ui/signin.js';
 import { showError, showStatus } from './ui/status.js';
@@ -30,6 +30,7 @@ function signedOut(message = '') {
 async function signedIn(session) {
   await refreshCounts();
   showTabs(true);
+  const home = offerTabs(session.user, { figures: hasFigures(session.user) });
   showHome(session, () => signedOut());
   showDevices(session);
   let directory = null;
@@ -42,6 +43,7 @@ async function signedIn(session) {
   const sites = directory ? mySites(directory, session.user) : [];
   onView('entries-view', () => showEntries(session, directory).catch(showError));
   onView('cards-view', () => refreshCards().catch(showError));
+  onView('figures-view', () => showFigures(session).catch(showError));
   await showLog(session, directory, sites);
   await showOutreach(session, directory, sites);
   if (directory) await showCards(session, directory, sites);
@@ -50,8 +52,8 @@ async function signedIn(session) {
   onView('desk-view', () => openDesk().catch(showError));
   onView('settings-view', returnDevices);
   showDesk(session, directory);
-  // A tab the new user does not have (the desk) falls back to the log.
-  showView(document.querySelector('#tabs [aria-current]:not([hidden])')?.dataset.view ?? 'log-view');
+  // A tab the new user does not have (the desk, the log) falls back to their home view.
+  showView(document.querySelector('#tabs [aria-current]:not([hidden])')?.dataset.view ?? home);
   syncNow();
 }
 

@@ -3,30 +3,25 @@ import { request } from './api.js';
 import {
   clearSession, dropReplica, forgetSent, getSession, lastUserId, putSession,
 } from './db.js';
-
-function deviceName() {
-  const ua = navigator.userAgent;
-  if (/iPhone|iPad/.test(ua)) return 'iPhone / iPad';
-  if (/Android/.test(ua)) return 'Android';
-  return 'ブラウザ';
-}
+import { deviceName } from './device-name.js';
 
 async function keep(result) {
   // The replica and its cursor belong to one user's scope; another user starts afresh.
   if ((await lastUserId()) !== result.user.id) await dropReplica();
-  const session = { token: result.token, user: result.user, deviceId: result.device.id };
+  const session = { token: result.token, user: result.user, deviceId: result.device.id,
+    deviceName: result.device.name };
   await putSession(session);
   return session;
 }
 
 export async function signIn(login, password) {
   return keep(await request('POST', '/api/auth/login',
-    { body: { login, password, device_name: deviceName() } }));
+    { body: { login, password, device_name: await deviceName() } }));
 }
 
 export async function pairWith(code) {
   return keep(await request('POST', '/api/auth/pair',
-    { body: { code, device_name: deviceName() } }));
+    { body: { code, device_name: await deviceName() } }));
 }
 
 // Signing out leaves nobody's records from the server on the phone; the user's own unsent

@@ -122,6 +122,12 @@ def revoke_device(actor: User, device: Device) -> Device:
     return device
 
 
+def rename_device(device: Device, name: str) -> Device:
+    device.name = name
+    db.session.commit()
+    return device
+
+
 def create_user(actor: User | None, data: dict) -> User:
     """Create an account with its sites.
 

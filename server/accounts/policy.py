@@ -67,3 +67,9 @@ def may_pair_user(actor: User, target: User) -> bool:
 
 def may_revoke_device(actor: User, device) -> bool:
     return device.user_id == actor.id or may_manage_user(actor, device.user)
+
+
+def may_rename_device(actor: User, device) -> bool:
+    """Whoever may revoke a phone may name it: its owner, and whoever manages the owner
+    (hub staff tell a person's two phones apart in the ward's list)."""
+    return may_revoke_device(actor, device)

@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, g
 from flask_limiter.util import get_remote_address
 
 from schemas.accounts import (
+    DeviceRenameSchema,
     DeviceSchema,
     LoginRequestSchema,
     PairingRequestSchema,
@@ -118,6 +119,17 @@ def revoke_device(device_id: int):
     device = get_or_404(Device, device_id, "device_id")
     policy.require(policy.may_revoke_device(g.user, device))
     return respond(DeviceSchema(), operations.revoke_device(g.user, device))
+
+
+@bp.patch("/devices/<int:device_id>")
+@login_required
+@documented("Rename a device: one's own, or one of the people one manages", "devices",
+            body=DeviceRenameSchema, response=DeviceSchema, errors=(400, 401, 403, 404, 422))
+def rename_device(device_id: int):
+    device = get_or_404(Device, device_id, "device_id")
+    policy.require(policy.may_rename_device(g.user, device))
+    data = load_body(DeviceRenameSchema())
+    return respond(DeviceSchema(), operations.rename_device(device, data["name"]))
 
 
 @bp.get("/wards/<code>/users")

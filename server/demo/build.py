@@ -39,6 +39,11 @@ DEMO_LOGINS = (
     ("site_staff", "hoikuen", "demo-hoikuen-pass", "子育てひろば担当保育士 いけだ"),
     ("site_staff", "youchien", "demo-youchien-pass", "はまっ子広場担当 こんどう"),
     ("site_staff", "nurse", "demo-nurse-pass", "保健師 おがわ"),
+    # Whoever welcomes a family at a salon or a supporters' room confirms its card: with
+    # these two, every site of the ward has a staff login, so any card a first try issues
+    # from the finder's top results can be confirmed (``demo_memberships``).
+    ("site_staff", "salonhost", "demo-salonhost-pass", "サロン世話人 はしもと（民生委員）"),
+    ("site_staff", "venue", "demo-venue-pass", "ケアプラザ・地区センター職員 あべ"),
 )
 ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -165,7 +170,11 @@ def _add_programmes(site: Site, today: date) -> None:
 
 
 def demo_memberships(sites: list[Site]) -> dict[str, list[Site]]:
-    """The sites of each demo login (none: the admin, and the ward officer who reads)."""
+    """The sites of each demo login (none: the admin, and the ward officer who reads).
+
+    One site staff login per kind of site holds every site of that kind (hub: nurse,
+    つどいの広場: hiroba, 子育てひろば: hoikuen, はまっ子広場: youchien, サロン: salonhost,
+    支援者の広場: venue), so a card issued to any site can be confirmed by one of them."""
     of_kind = {kind: [s for s in sites if s.kind == kind] for kind in CONTACT_ROLE_BY_KIND}
     return {
         "hub": of_kind["hub"][:1],
@@ -177,7 +186,54 @@ def demo_memberships(sites: list[Site]) -> dict[str, list[Site]]:
         "hoikuen": of_kind["nursery_hiroba"],
         "youchien": of_kind["kindergarten_hamakko"],
         "nurse": of_kind["hub"],
+        "salonhost": of_kind["salon"],
+        "venue": of_kind["supporter_program"],
     }
+
+
+KIND_NAMES = {
+    "hub": "地域子育て支援拠点", "tsudoi_hiroba": "親と子のつどいの広場",
+    "supporter_program": "子育て支援者の広場", "nursery_hiroba": "子育てひろば（保育園・こども園）",
+    "kindergarten_hamakko": "はまっ子広場", "salon": "子育てサロン",
+}
+ROLE_CAN = {
+    "admin": "everything, in every ward",
+    "hub_staff": "the ward's desk, phones (pair, rename, revoke), paper cards and figures; "
+                 "confirms arrivals at every site of the ward",
+    "ward_officer": "reads the ward's card figures (its home screen) and the desk; writes nothing",
+    "site_staff": "confirms arrivals of cards for, and logs sessions at: {sites}",
+    "volunteer": "logs sessions and issues cards at: {sites}",
+}
+
+
+def _sites_in_words(mine: list[Site], ward_sites: list[Site]) -> str:
+    """``all 25 子育てサロン`` for a whole kind, else the sites' names."""
+    parts = []
+    for kind, name in KIND_NAMES.items():
+        of_kind = [s for s in mine if s.kind == kind]
+        if not of_kind:
+            continue
+        if len(of_kind) > 1 and len(of_kind) == sum(1 for s in ward_sites if s.kind == kind):
+            parts.append(f"all {len(of_kind)} {name}")
+        else:
+            parts.extend(s.name for s in of_kind)
+    return "; ".join(parts)
+
+
+def login_guide() -> list[tuple[str, str, str, str]]:
+    """``(role, login, password, what it can do)`` of each demo login, for ``tsunagu demo``
+    to print: a tester picks the login that confirms the card they just issued."""
+    ward = db.session.execute(select(Ward).where(Ward.code == DEMO_WARD[0])).scalar_one()
+    ward_sites = list(db.session.scalars(select(Site).where(Site.ward_id == ward.id)))
+    by_id = {s.id: s for s in ward_sites}
+    users = {u.login: u for u in db.session.scalars(select(User))}
+    guide = []
+    for role, login, password, _name in DEMO_LOGINS:
+        user = users.get(login)
+        mine = [by_id[i] for i in (user.site_ids if user else []) if i in by_id]
+        guide.append((role, login, password,
+                      ROLE_CAN[role].format(sites=_sites_in_words(mine, ward_sites))))
+    return guide
 
 
 def _add_accounts(ward: Ward, sites: list[Site]) -> None:

@@ -1,10 +1,13 @@
 """Sign-in, devices, revocation and pairing through the HTTP API."""
 
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from schemas.accounts import CONTROL_CHARACTERS, DEVICE_NAME_MAX
 from server.accounts.models import Device, PairingCode, User
 from server.extensions import db
 from server.timeutil import utcnow
@@ -218,3 +221,80 @@ def test_a_password_hashed_with_older_settings_still_signs_in_and_is_rehashed(
     new = db.session.get(User, user.id).password_hash
     assert new != old and new.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert login(client, user).status_code == 201
+
+
+class TestRenamingADevice:
+    """A phone gets a name people can tell apart (「Android（Pixel 7）・Chrome」); its owner
+    and the hub staff who manage the owner may change it."""
+
+    def test_the_owner_renames_their_own_phone(self, client, create_user):
+        phone = login(client, create_user("volunteer")).json
+        renamed = client.patch(f"/api/devices/{phone['device']['id']}",
+                               json={"name": "  仕事用の Pixel  "}, headers=bearer(phone["token"]))
+        assert renamed.status_code == 200, renamed.json
+        assert renamed.json["name"] == "仕事用の Pixel"
+        assert db.session.get(Device, phone["device"]["id"]).name == "仕事用の Pixel"
+
+    def test_hub_staff_rename_a_phone_of_their_ward(self, client, create_user):
+        phone = login(client, create_user("volunteer")).json
+        hub_token = login(client, create_user("hub_staff")).json["token"]
+        renamed = client.patch(f"/api/devices/{phone['device']['id']}",
+                               json={"name": "やまださんの古い iPhone"}, headers=bearer(hub_token))
+        assert renamed.status_code == 200 and renamed.json["name"] == "やまださんの古い iPhone"
+
+    def test_another_volunteer_may_not_rename_my_phone(self, client, create_user):
+        phone = login(client, create_user("volunteer")).json
+        other = login(client, create_user("volunteer")).json["token"]
+        response = client.patch(f"/api/devices/{phone['device']['id']}", json={"name": "x"},
+                                headers=bearer(other))
+        assert response.status_code == 403
+        assert db.session.get(Device, phone["device"]["id"]).name == "my phone"
+
+    def test_hub_staff_of_another_ward_may_not_rename(self, client, create_user, other_ward):
+        phone = login(client, create_user("volunteer", ward=other_ward)).json
+        hub_token = login(client, create_user("hub_staff")).json["token"]
+        response = client.patch(f"/api/devices/{phone['device']['id']}", json={"name": "x"},
+                                headers=bearer(hub_token))
+        assert response.status_code == 403
+
+    def test_an_unknown_device_is_404(self, client, create_user):
+        token = login(client, create_user("hub_staff")).json["token"]
+        response = client.patch("/api/devices/999999", json={"name": "x"}, headers=bearer(token))
+        assert response.status_code == 404
+        assert response.json["error"]["fields"] == {"device_id": ["unknown id"]}
+
+    @pytest.mark.parametrize("name", ["", "   ", "a" * 81, "二台目\nの電話", "tab\there",
+                                      "esc\x1b[31m", "c1\x85"])
+    def test_an_empty_overlong_or_control_character_name_is_422_naming_the_field(
+            self, client, create_user, name):
+        phone = login(client, create_user("volunteer")).json
+        response = client.patch(f"/api/devices/{phone['device']['id']}", json={"name": name},
+                                headers=bearer(phone["token"]))
+        assert response.status_code == 422, response.json
+        assert list(response.json["error"]["fields"]) == ["name"]
+        assert db.session.get(Device, phone["device"]["id"]).name == "my phone"
+
+    def test_eighty_characters_of_japanese_fit(self, client, create_user):
+        phone = login(client, create_user("volunteer")).json
+        response = client.patch(f"/api/devices/{phone['device']['id']}", json={"name": "端" * 80},
+                                headers=bearer(phone["token"]))
+        assert response.status_code == 200
+
+    def test_a_control_character_in_the_name_sent_at_sign_in_is_422(self, client, create_user):
+        response = login(client, create_user("volunteer"), device_name="phone\n2")
+        assert response.status_code == 422
+        assert list(response.json["error"]["fields"]) == ["device_name"]
+
+    def test_the_phone_refuses_what_the_server_refuses(self):
+        """pwa/js/device-name.js checks a typed name before sending it: the same bound (the
+        column's width) and the same control characters as schemas/accounts.py."""
+        source = (Path(__file__).resolve().parents[2] / "pwa" / "js" / "device-name.js"
+                  ).read_text(encoding="utf-8")
+        bound = re.search(r"export const MAX_LENGTH = (\d+);", source)
+        control = re.search(r"const CONTROL = /(\[[^\]]+\])/;", source)
+        assert bound and control, "MAX_LENGTH or CONTROL moved in pwa/js/device-name.js"
+        assert int(bound[1]) == DEVICE_NAME_MAX == Device.__table__.c.name.type.length
+        # JavaScript's \u0000 is Python's \u0000 too.
+        in_javascript = re.compile(control[1])
+        assert all(bool(in_javascript.search(chr(c))) == bool(CONTROL_CHARACTERS.search(chr(c)))
+                   for c in range(0x3000))

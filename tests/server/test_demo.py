@@ -3,15 +3,20 @@ outreach visits, cards in every state, one conflict and one quarantined op, all 
 through the sync engine and read back here as hub staff and the volunteer read them."""
 
 import json
+import re
+import shutil
+import subprocess
 from collections import Counter
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from server import create_app
-from server.demo.build import DEMO_LOGINS
+from server.accounts.models import User
+from server.demo.build import DEMO_LOGINS, DEMO_WARD
 from server.directory.models import Site
 from server.extensions import db
 from server.replication.models import SyncOp, SyncRecord
@@ -156,3 +161,87 @@ def test_the_demo_is_the_same_every_time(demo, tmp_path):
         assert stored_records(again) == stored_records(demo)
     finally:
         dispose(again)
+
+
+# --- the logins a first-time tester needs --------------------------------------------------
+
+FINDER_JS = Path(__file__).resolve().parents[2] / "pwa" / "js" / "finder.js"
+# What a volunteer ticks first: nothing, or one of the wishes the finder offers.
+FIRST_QUERIES = [[]] + [[wish] for wish in (
+    "meet_many", "small_homely", "outdoor_play", "family_consult", "consult_room",
+    "fathers_welcome", "saturday", "prenatal_ok", "temp_childcare")]
+TOP = 3
+# The phone's own finder (pwa/js/finder.js, plain ES module with no imports), run by Node on
+# the directory the phone downloads.
+RANK_JS = """
+const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+const source = require('fs').readFileSync(input.finder, 'utf8');
+import('data:text/javascript;base64,' + Buffer.from(source).toString('base64')).then((f) => {
+  const tops = [];
+  for (const fromId of input.from) {
+    const fromSite = input.sites.find((s) => s.id === fromId);
+    for (const wishes of input.queries) {
+      const ranked = f.rankSites(input.sites, input.events,
+        { wishes, ageMonths: null, weekdays: [] },
+        { fromSite, today: input.today, soonDays: 14, programmes: input.programmes });
+      tops.push({ from: fromId, wishes, top: ranked.slice(0, input.top).map((r) => r.site.id) });
+    }
+  }
+  process.stdout.write(JSON.stringify(tops));
+});
+"""
+
+
+def printed_logins(app) -> dict[str, str]:
+    """``tsunagu demo``'s printed logins: login → the line saying what it can do."""
+    output = app.test_cli_runner().invoke(args=["demo", "--no-serve"]).output
+    lines = output.splitlines()
+    found = {}
+    for line, following in zip(lines, lines[1:], strict=False):
+        match = re.fullmatch(r"    (\w+)\s+(\S+)\s+(demo-\S+)", line)
+        if match:
+            found[match[2]] = following.strip()
+    return found
+
+
+def finder_tops(app, require) -> list[dict]:
+    """The finder's top results for the demo volunteer, from each of their sites, for each
+    of ``FIRST_QUERIES``."""
+    node = shutil.which("node")
+    if node is None:
+        require("Node.js is not installed (it runs the phone's finder here)")
+    client = app.test_client()
+    me = client.get("/api/auth/me", headers=sign_in(app, "volunteer")).json
+    ward = DEMO_WARD[0]
+    directory = {name: client.get(f"/api/wards/{ward}/{name}").json
+                 for name in ("sites", "programmes", "events")}
+    answer = subprocess.run(
+        [node, "-e", RANK_JS], check=True, capture_output=True, text=True, timeout=60,
+        input=json.dumps({**directory, "finder": str(FINDER_JS), "from": me["site_ids"],
+                          "queries": FIRST_QUERIES, "top": TOP,
+                          "today": today_local().isoformat()}))
+    return json.loads(answer.stdout)
+
+
+def test_the_finders_top_sites_for_the_demo_volunteer_have_a_printed_staff_login(demo,
+                                                                                 require):
+    printed = printed_logins(demo)
+    assert set(printed) == {login for _r, login, _p, _n in DEMO_LOGINS}
+    with demo.app_context():
+        staff = {user.login: set(user.site_ids) for user in db.session.scalars(
+            sa.select(User).where(User.role == "site_staff"))}
+    confirming = {login for login in staff if "confirms arrivals" in printed[login]}
+    staffed = set().union(*(staff[login] for login in confirming))
+    tops = finder_tops(demo, require)
+    assert len(tops) == 3 * len(FIRST_QUERIES)  # the volunteer's three sites
+    unstaffed = [(t["from"], t["wishes"], site) for t in tops for site in t["top"]
+                 if site not in staffed]
+    assert unstaffed == [], "top finder results no printed site staff login can confirm"
+
+
+def test_each_printed_staff_login_says_which_sites_it_confirms(demo):
+    printed = printed_logins(demo)
+    assert printed["salonhost"].endswith("all 25 子育てサロン")
+    assert printed["venue"].endswith("all 10 子育て支援者の広場")
+    assert printed["nursery"].endswith("わかば保育園 子育てひろば")
+    assert "writes nothing" in printed["ward"]

@@ -139,6 +139,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/devices/<int:device_id>/revoke"): Route(
         lambda w, a: ("POST", f"/api/devices/{w.new_device()}/revoke", None),
         (200, 200, 403, 403, 403, 403, 403, 403, 403, 401, 401)),
+    # Naming a phone follows revoking it: the owner (not an actor here: the device is the
+    # writer's) and whoever manages the owner.
+    ("PATCH", "/api/devices/<int:device_id>"): Route(
+        lambda w, a: ("PATCH", f"/api/devices/{w.new_device()}", {"name": "やまだの予備の電話"}),
+        (200, 200, 403, 403, 403, 403, 403, 403, 403, 401, 401)),
     ("GET", "/api/wards/<code>/users"): Route(
         get("/api/wards/{w.code}/users"),
         (200, 200, 403, 200, 403, 403, 403, 403, 403, 401, 401)),

@@ -1,13 +1,18 @@
-// Hub staff: connect a new phone with a one-time QR code, and revoke a lost one.
+// Hub staff: connect a new phone with a one-time QR code, name a phone so a person's two
+// phones can be told apart, and revoke a lost one.
 import { request } from '../api.js';
+import { putSession } from '../db.js';
+import { MAX_LENGTH, validDeviceName } from '../device-name.js';
 import { t } from '../i18n.js';
-import { svgDataUrl } from './dom.js';
-import { showError } from './status.js';
+import { button, element, svgDataUrl } from './dom.js';
+import { showError, showStatus } from './status.js';
 
 const MANAGERS = new Set(['hub_staff', 'admin']);
 
 function formatTime(iso) {
-  return new Date(`${iso}Z`).toLocaleString(document.documentElement.lang,
+  // The server writes its offset (+00:00); a time without one is UTC all the same.
+  const moment = /(Z|[+-]\d\d:\d\d)$/.test(iso) ? iso : `${iso}Z`;
+  return new Date(moment).toLocaleString(document.documentElement.lang,
     { dateStyle: 'short', timeStyle: 'short' });
 }
 
@@ -31,7 +36,7 @@ export async function showDevices(session) {
     };
     // Enabled only once there is someone to pair, so an early tap is never silently lost.
     document.getElementById('pair-submit').disabled = select.options.length === 0;
-    await listDevices(token, wardCode);
+    await listDevices(session, wardCode);
   } catch (error) {
     showError(error);
   }
@@ -49,19 +54,61 @@ async function startPairing(token, userId) {
   figure.hidden = false;
 }
 
-async function listDevices(token, wardCode) {
-  const devices = await request('GET', `/api/wards/${wardCode}/devices`, { token });
+async function listDevices(session, wardCode) {
+  const devices = await request('GET', `/api/wards/${wardCode}/devices`,
+    { token: session.token });
   const list = document.getElementById('device-list');
-  list.replaceChildren(...devices.map((device) => deviceItem(device, token, wardCode)));
+  list.replaceChildren(...devices.map((device) => deviceItem(device, session, wardCode)));
 }
 
-function deviceItem(device, token, wardCode) {
+// The rename form takes the item's place until it is saved or given up.
+function renameForm(device, session, wardCode, item) {
+  const id = `device-name-${device.id}`;
+  const input = element('input', { attrs: { id, maxlength: String(MAX_LENGTH),
+    autocomplete: 'off', required: '' } });
+  input.value = device.name;
+  const form = element('form', { className: 'device-rename' },
+    element('label', { text: t('devices.rename_label', { device: device.name }),
+      attrs: { for: id } }),
+    input,
+    element('button', { text: t('devices.save'), className: 'primary',
+      attrs: { type: 'submit' } }),
+    button(t('devices.cancel'), 'secondary', () => listDevices(session, wardCode)
+      .catch(showError)));
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    const name = validDeviceName(input.value);
+    if (!name) {
+      showStatus(t('devices.name_invalid'), { error: true });
+      input.focus();
+      return;
+    }
+    try {
+      const renamed = await request('PATCH', `/api/devices/${device.id}`,
+        { token: session.token, body: { name } });
+      if (renamed.id === session.deviceId) {
+        session.deviceName = renamed.name;
+        document.getElementById('device-name').value = renamed.name;
+        await putSession(session);
+      }
+      await listDevices(session, wardCode);
+    } catch (error) {
+      showError(error);
+    }
+  };
+  item.replaceChildren(form);
+  input.focus();
+}
+
+function deviceItem(device, session, wardCode) {
+  const token = session.token;
   const item = document.createElement('li');
   item.dataset.deviceId = device.id;
   const text = document.createElement('span');
   const seen = device.last_seen_at ? `${t('devices.last_seen')} ${formatTime(device.last_seen_at)}`
     : t('devices.never');
-  text.textContent = `${device.user_display_name} — ${device.name}（${seen}）`;
+  const mine = device.id === session.deviceId ? `・${t('devices.this_device')}` : '';
+  text.textContent = `${device.user_display_name} — ${device.name}（${seen}${mine}）`;
   item.append(text);
   if (device.revoked_at) {
     item.classList.add('revoked');
@@ -70,21 +117,22 @@ function deviceItem(device, token, wardCode) {
     item.append(badge);
     return item;
   }
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.className = 'danger';
-  button.textContent = t('devices.revoke');
-  button.setAttribute('aria-label', `${t('devices.revoke')}: ${device.user_display_name} ${device.name}`);
-  button.onclick = async () => {
+  const rename = button(t('devices.rename'), 'secondary',
+    () => renameForm(device, session, wardCode, item));
+  rename.setAttribute('aria-label',
+    `${t('devices.rename')}: ${device.user_display_name} ${device.name}`);
+  const revoke = button(t('devices.revoke'), 'danger');
+  revoke.setAttribute('aria-label', `${t('devices.revoke')}: ${device.user_display_name} ${device.name}`);
+  revoke.onclick = async () => {
     if (!window.confirm(t('devices.revoke_confirm',
       { name: device.user_display_name, device: device.name }))) return;
     try {
       await request('POST', `/api/devices/${device.id}/revoke`, { token });
-      await listDevices(token, wardCode);
+      await listDevices(session, wardCode);
     } catch (error) {
       showError(error);
     }
   };
-  item.append(button);
+  item.append(element('span', { className: 'actions' }, rename, revoke));
   return item;
 }

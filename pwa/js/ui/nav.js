@@ -1,5 +1,9 @@
 // The tab bar: one view at a time, the current tab marked for screen readers.
-const VIEWS = ['log-view', 'cards-view', 'entries-view', 'settings-view', 'desk-view'];
+const VIEWS = ['log-view', 'cards-view', 'entries-view', 'figures-view', 'settings-view',
+  'desk-view'];
+// A ward officer reads the ward and writes nothing: no sites to log at or issue cards from.
+const WRITERS = new Set(['volunteer', 'site_staff', 'hub_staff', 'admin']);
+const WRITING_VIEWS = ['log-view', 'cards-view', 'entries-view'];
 const listeners = new Map();
 
 export function onView(id, listener) {
@@ -20,6 +24,20 @@ export function showTabs(visible) {
   document.getElementById('sync-bar').hidden = !visible;
   if (visible) document.getElementById('signin-view').hidden = true;
   if (!visible) for (const view of VIEWS) document.getElementById(view).hidden = true;
+}
+
+// The tabs this user is offered (the desk's own tab is the desk's to show), and the view
+// they start on: the log for those who write, the ward's figures for those who only read.
+export function offerTabs(user, { figures }) {
+  const writes = WRITERS.has(user.role);
+  for (const view of WRITING_VIEWS) tabOf(view).hidden = !writes;
+  tabOf('figures-view').hidden = !figures;
+  if (writes) return 'log-view';
+  return figures ? 'figures-view' : 'settings-view';
+}
+
+function tabOf(view) {
+  return document.querySelector(`#tabs [data-view="${view}"]`);
 }
 
 export function wireTabs() {
