@@ -11,6 +11,7 @@ from sync.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_PULL_LIMIT,
     PROTOCOL_VERSION,
+    Fault,
     QuarantineState,
     Reason,
     Status,
@@ -43,7 +44,12 @@ class OpResultSchema(Schema):
     clamped = fields.Boolean(metadata={"description": "the op's clock ran ahead and was clamped"})
     hlc = fields.String(allow_none=True)
     reason = fields.String(allow_none=True, metadata={"enum": [r.value for r in Reason]})
-    message = fields.String(allow_none=True)
+    message = fields.String(allow_none=True, metadata={
+        "description": "the reason in English, for developers: a phone words the codes"})
+    field = fields.String(allow_none=True, metadata={"description": "the field at fault"})
+    fault = fields.String(allow_none=True, metadata={"enum": [f.value for f in Fault]})
+    limit = fields.Integer(allow_none=True, metadata={
+        "description": "the bound the value broke (too_long, out_of_range)"})
 
 
 class PushResponseSchema(Schema):

@@ -128,7 +128,10 @@ class Plan:
 
     def _reject(self, item: Incoming, problem: Problem) -> OpResult:
         reason, message = problem
-        result = OpResult(item.op_id, Status.REJECTED, reason=reason, message=message)
+        result = OpResult(item.op_id, Status.REJECTED, reason=reason, message=str(message),
+                          field=getattr(message, "field", None),
+                          fault=getattr(message, "fault", None),
+                          limit=getattr(message, "limit", None))
         self._log.append(LogEntry(item.key, None, result))
         payload = item.payload
         self._quarantined.append(
@@ -136,7 +139,7 @@ class Plan:
                 op_id=item.key,
                 payload=payload,
                 reason=reason,
-                message=message,
+                message=str(message),
                 # The author as signed in: the payload's own claim may be anything.
                 user_id=item.author,
                 device_id=_identifier_or_none(payload, "device_id"),
@@ -262,7 +265,8 @@ def as_duplicate(result: OpResult) -> OpResult:
 def _placed(result: OpResult, position: int) -> OpResult:
     # Spelled out: ``dataclasses.replace`` inspects the fields on every call, once per op.
     return OpResult(result.op_id, result.status, result.version, position, result.conflicts,
-                    result.clamped, result.hlc, result.reason, result.message)
+                    result.clamped, result.hlc, result.reason, result.message, result.field,
+                    result.fault, result.limit)
 
 
 def _identifier_or_none(payload: Any, name: str) -> str | None:

@@ -1,6 +1,7 @@
 // "My entries": recent session logs and outreach records with how each stands, a way
 // to fix a rejected one, and the hub's questions (要確認) to answer.
-import { currentLang, pickLanguage, t } from '../i18n.js';
+import { rejectionText } from '../error-words.js';
+import { currentLang, t } from '../i18n.js';
 import * as outreach from '../outreach.js';
 import * as review from '../review.js';
 import * as visits from '../visits.js';
@@ -74,7 +75,7 @@ function markBlock(mark, session, refresh) {
   }
   for (const item of mark.rejected) {
     block.append(element('p', { className: 'error',
-      text: `${t(`reason.${item.reason}`)}: ${pickLanguage(item.message ?? '')}` }));
+      text: rejectionText(item) }));
   }
   const inputId = `review-answer-${mark.id}`;
   const input = element('input', { attrs: { id: inputId, type: 'text',
@@ -122,7 +123,7 @@ function entryItem({ entry, state, rejected }, marks, session, siteNames, refres
   for (const item_ of rejected) {
     const reason = document.createElement('p');
     reason.className = 'error';
-    reason.textContent = `${t(`reason.${item_.reason}`)}: ${pickLanguage(item_.message ?? '')}`;
+    reason.textContent = rejectionText(item_);
     text.append(reason);
   }
   const actions = document.createElement('div');

@@ -1,0 +1,50 @@
+// What the phone says about a refusal, worded here from the server's stable codes (an API
+// error's `code` and `fields`, a rejected op's `reason`, `field` and `fault`), never from
+// the server's own message: that one is English, or half English, and for developers.
+import { t } from './i18n.js';
+
+// The log screen already names most fields; a field it does not name is said as 「ある項目」
+// rather than by its code.
+const LABEL_KEYS = {
+  notes: 'log.notes',
+  needs: 'log.needs',
+  summary: 'outreach.summary',
+  ask_for: 'issue.ask_for',
+  login: 'signin.login',
+  password: 'signin.password',
+};
+
+function known(key) {
+  return t(key) !== key;
+}
+
+export function fieldLabel(field) {
+  if (typeof field !== 'string' || !field) return t('field.unknown');
+  const consultation = /^consultation_([a-z_]+?)_(answered_on_site|referred_to_site|connected_to_ward)$/
+    .exec(field);
+  if (consultation && known(`topic.${consultation[1]}`)) {
+    return `${t(`topic.${consultation[1]}`)}・${t(`answer.${consultation[2]}`)}`;
+  }
+  for (const key of [LABEL_KEYS[field], `counter.${field}`, `field.${field}`]) {
+    if (key && known(key)) return t(key);
+  }
+  return t('field.unknown');
+}
+
+// A rejected op as the outbox keeps it: {reason, field?, fault?, limit?}.
+export function rejectionText(item) {
+  const reason = known(`reason.${item?.reason}`) ? t(`reason.${item.reason}`) : t('error.unknown');
+  if (!item?.field || !known(`fault.${item.fault}`)) return reason;
+  return t(`fault.${item.fault}`, { field: fieldLabel(item.field), limit: item.limit ?? '' });
+}
+
+// An API error (`ApiError` of api.js): its code worded, and the fields at fault named.
+export function apiErrorText(error) {
+  const code = error?.code;
+  const words = known(`error.${code}`) ? t(`error.${code}`)
+    // A refused desk or conflict action carries an op rejection's reason as its code.
+    : known(`reason.${code}`) ? t(`reason.${code}`) : t('error.unknown');
+  const fields = Object.keys(error?.fields ?? {}).filter((name) => name !== '_schema');
+  if (!fields.length) return words;
+  return t('error.with_fields', { message: words, fields: fields.map(fieldLabel).join('、') });
+}
