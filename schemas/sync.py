@@ -97,6 +97,11 @@ class ConflictSchema(Schema):
     winner_op_id = fields.String()
 
 
+class MyConflictSchema(ConflictSchema):
+    current = fields.Raw(allow_none=True, metadata={
+        "description": "the field's value now, which beat the author's (``value``)"})
+
+
 class ResolveConflictSchema(Schema):
     class Meta:
         unknown = RAISE

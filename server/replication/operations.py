@@ -1,5 +1,6 @@
 """Named sync operations: the engine called with the caller's scope, clock and store."""
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,6 +24,7 @@ from sync.protocol import (
 from ..accounts.models import User
 from ..accounts.policy import forbidden
 from ..cards.models import CardToken
+from ..errors import ApiError
 from ..extensions import db
 from ..hub.operations import record_action
 from ..timeutil import now_ms
@@ -93,6 +95,39 @@ def pull_body(page: WirePage) -> tuple[Iterator[bytes], int]:
 
 def conflicts(user: User):
     return store().list_conflicts(read_scope(user), author_id=str(user.id))
+
+
+def my_conflicts(user: User) -> list[dict]:
+    """Open conflicts whose losing value is the user's own, on records the user may still
+    read, each with the field's current value (what beat theirs)."""
+    mine = [c for c in store().list_conflicts(read_scope(user)) if c.user_id == str(user.id)]
+    records = store().load_batch([], {RecordKey(c.collection, c.record_id) for c in mine}).records
+    listed = []
+    for found in mine:
+        record = records.get(RecordKey(found.collection, found.record_id))
+        data = json.loads(record.data_json) if record is not None and not record.deleted else {}
+        listed.append({**found.to_dict(), "current": data.get(found.field)})
+    return listed
+
+
+def resolve_mine(user: User, conflict_id: str, resolution: str, value, op_id: str):
+    """Settle a conflict the user lost, as its author.
+
+    :raise 404: no open conflict by that id on a record the user may read (another ward's
+        is unknown to them), unless ``op_id`` already settled it (then its first answer).
+    :raise 403: the conflict is open, in scope, but someone else's losing value.
+    """
+    listed = {c.conflict_id: c for c in store().list_conflicts(read_scope(user))}
+    found = listed.get(conflict_id)
+    if found is None:
+        logged = engine.op_key(str(user.id), op_id)
+        if logged in store().load_batch([logged], []).results:
+            return resolve(user, conflict_id, resolution, value, op_id)  # a retry
+        raise ApiError(404, "not_found", "見つかりません / Not found.",
+                       {"conflict_id": ["no open conflict of yours"]})
+    if found.user_id != str(user.id):
+        raise forbidden()
+    return resolve(user, conflict_id, resolution, value, op_id)
 
 
 def resolve(user: User, conflict_id: str, resolution: str, value, op_id: str):
