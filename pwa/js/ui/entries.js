@@ -1,5 +1,6 @@
 // "My entries": recent session logs and outreach records with how each stands, a way
 // to fix a rejected one, and the hub's questions (要確認) to answer.
+import { conflictsByRecord, myConflicts } from '../conflicts.js';
 import { rejectionText } from '../error-words.js';
 import { currentLang, t } from '../i18n.js';
 import * as outreach from '../outreach.js';
@@ -7,6 +8,7 @@ import * as review from '../review.js';
 import * as visits from '../visits.js';
 import { button, element } from './dom.js';
 import { openLogFor } from './log.js';
+import { conflictBlock } from './my-conflicts.js';
 import { showView } from './nav.js';
 import { openOutreachFor, showMode } from './outreach.js';
 import { showError, showStatus } from './status.js';
@@ -102,7 +104,10 @@ function markBlock(mark, session, refresh) {
   return block;
 }
 
-function entryItem({ entry, state, rejected }, marks, session, siteNames, refresh) {
+function entryItem({ entry, state: sending, rejected }, marks, conflicts, session, siteNames,
+  refresh) {
+  // Sent, but someone else's edit won over part of it: say so rather than 「送信済み」.
+  const state = sending === 'sent' && conflicts.length ? 'conflict' : sending;
   const item = document.createElement('li');
   item.dataset.state = state;
   item.dataset.record = entry.recordId;
@@ -144,7 +149,8 @@ function entryItem({ entry, state, rejected }, marks, session, siteNames, refres
   }
   const open = marks.some((mark) => mark.status === 'open');
   if (marks.length) item.dataset.review = open ? 'open' : 'done';
-  item.append(text, ...marks.map((mark) => markBlock(mark, session, refresh)), actions);
+  item.append(text, ...conflicts.map((conflict) => conflictBlock(conflict, session, refresh)),
+    ...marks.map((mark) => markBlock(mark, session, refresh)), actions);
   return item;
 }
 
@@ -152,9 +158,13 @@ export async function showEntries(session, directory) {
   const siteNames = new Map((directory?.sites ?? []).map((site) => [String(site.id), site.name]));
   const refresh = async () => {
     const marks = await review.marksByTarget(session.user.id);
+    const conflicts = conflictsByRecord(await myConflicts(session));
     const marksOf = (row) => marks.get(row.entry.recordKey) ?? [];
-    const asked = (row) => (marksOf(row).some((mark) => mark.status === 'open') ? 0 : 1);
-    // Entries the hub asked about come first, so an old one is not lost below the rest.
+    const conflictsOf = (row) => conflicts.get(row.entry.recordKey) ?? [];
+    const asked = (row) => (marksOf(row).some((mark) => mark.status === 'open')
+      || conflictsOf(row).length ? 0 : 1);
+    // Entries the hub asked about, or whose note someone else changed, come first, so an
+    // old one is not lost below the rest.
     const rows = [...await visits.myEntries(session.user.id),
       ...await outreach.myEntries(session.user.id)]
       .sort((a, b) => asked(a) - asked(b) || b.entry.updatedAt - a.entry.updatedAt);
@@ -162,8 +172,8 @@ export async function showEntries(session, directory) {
     const list = document.getElementById('entry-list');
     const focused = list.contains(document.activeElement) ? document.activeElement.id : '';
     list.replaceChildren(
-      ...rows.slice(0, 100).map((row) => entryItem(row, marksOf(row), session, siteNames,
-        refresh)));
+      ...rows.slice(0, 100).map((row) => entryItem(row, marksOf(row), conflictsOf(row), session,
+        siteNames, refresh)));
     // Drawn again after a sync while the user types an answer: keep them where they were.
     if (focused) document.getElementById(focused)?.focus();
   };

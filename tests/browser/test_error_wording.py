@@ -1,0 +1,51 @@
+"""The phone words refusals from codes, in the screen's language (pwa/js/error-words.js):
+a rejected op by its reason and the field at fault, an API error by its code and fields."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+WORDS_JS = """async ([lang, what, input]) => {
+  localStorage.setItem('tsunagu.lang', lang);
+  const words = await import('/js/error-words.js');
+  return what === 'op' ? words.rejectionText(input) : words.apiErrorText(input);
+}"""
+
+CASES = [
+    ("ja", "op", {"reason": "invalid_value", "field": "notes", "fault": "too_long",
+                  "limit": 2000, "message": "notes must be at most 2000 characters"},
+     "メモは 2000 文字までです。短くして、もう一度送ってください。"),
+    ("en", "op", {"reason": "invalid_value", "field": "notes", "fault": "too_long",
+                  "limit": 2000},
+     "Notes may be at most 2000 characters. Please shorten it and send again."),
+    ("ja", "op", {"reason": "invalid_value", "field": "parents", "fault": "out_of_range",
+                  "limit": 100000}, "保護者の数が正しくありません（0から100000まで）。"),
+    ("ja", "op", {"reason": "invalid_value", "field": "needs", "fault": "not_allowed"},
+     "気づいた希望に選べない値があります。選び直してください。"),
+    ("ja", "op", {"reason": "invalid_value", "field": "mystery_field", "fault": "bad_format"},
+     "ある項目の書き方が正しくありません。"),
+    # Kept by a phone before rejections named their field: the reason alone, in Japanese.
+    ("ja", "op", {"reason": "invalid_value", "message": "notes must be at most 2000 characters"},
+     "内容に誤りがあります"),
+    ("ja", "op", {"reason": "out_of_scope", "field": "site_id"},
+     "この場所に記録する権限がありません"),
+    ("ja", "api", {"code": "invalid", "message": "Please check the input.",
+                   "fields": {"notes": ["Longer than maximum length 2000."]}},
+     "入力内容を確認してください。（メモ）"),
+    ("en", "api", {"code": "invalid", "fields": {"notes": ["Longer than maximum length 2000."]}},
+     "Please check what you entered. (Notes)"),
+    ("ja", "api", {"code": "conflict_not_found", "message": "no open conflict 'x'", "fields": {}},
+     "この食い違いは、もう解決されています。"),
+    ("ja", "api", {"code": "out_of_scope", "message": "site 3 is not one of your sites"},
+     "この場所に記録する権限がありません"),
+    ("ja", "api", {"code": "offline"}, "電波がありません。つながったら、もう一度お試しください。"),
+    ("ja", "api", {"code": "brand_new_code", "message": "Something in English"},
+     "うまくいきませんでした。少し待ってから、もう一度お試しください。"),
+]
+
+
+def test_refusals_are_worded_from_codes_never_from_the_servers_message(live, page):
+    page.goto(live.url + "/")
+    page.evaluate("window.app.ready")
+    for lang, what, given, expected in CASES:
+        assert page.evaluate(WORDS_JS, [lang, what, given]) == expected, given
