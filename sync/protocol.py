@@ -283,6 +283,9 @@ class PushResult:
     results: tuple[OpResult, ...]
     cursor: int | None
     server_hlc: str
+    settled: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    """The author's quarantine entries this push settled (``sync.store.QuarantineClose``):
+    for the server's audit log, not sent to the phone."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"results": [result.to_dict() for result in self.results],

@@ -42,10 +42,27 @@ def push(user: User, ops: list, protocol: int):
     require_protocol(protocol)
     author = str(user.id)
     stamped = [{**op, "user_id": author} if isinstance(op, dict) else op for op in ops]
-    return engine.apply_push(store(), stamped, max_drift_ms=current_app.config["SYNC_MAX_DRIFT_MS"],
-                             scope=write_scope(user), minted=_minted_sites(stamped),
-                             author=author, max_batch=current_app.config["SYNC_MAX_BATCH"],
-                             **server_clock())
+    result = engine.apply_push(store(), stamped,
+                               max_drift_ms=current_app.config["SYNC_MAX_DRIFT_MS"],
+                               scope=write_scope(user), minted=_minted_sites(stamped),
+                               author=author, max_batch=current_app.config["SYNC_MAX_BATCH"],
+                               **server_clock())
+    if result.settled:
+        _audit_settled(user, stamped, result)
+    return result
+
+
+def _audit_settled(user: User, ops: list, result: PushResult) -> None:
+    # The author's resend closed quarantine entries: logged as the desk logs a resubmission,
+    # so hub staff can tell who settled an entry and with which op.
+    answers = {answer.op_id: answer for answer in result.results}
+    records = {op["op_id"]: RecordKey(op["collection"], op["record_id"]) for op in ops
+               if isinstance(op, dict) and "op_id" in op}
+    for close in result.settled:
+        new_op_id = engine.own_op_id(close.resubmitted_op_id)
+        record_action(user, "resubmit", target_id=close.op_id, record=records.get(new_op_id),
+                      detail={"op_id": new_op_id, "version": answers[new_op_id].version,
+                              "by": "author"})
 
 
 def push_json(result: PushResult) -> bytes:
