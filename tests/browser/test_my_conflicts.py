@@ -94,7 +94,7 @@ def test_the_losing_author_sees_both_notes_and_keeps_theirs(
         context.close()
 
 
-def test_the_winner_sees_no_conflict_and_can_use_the_other_text(
+def test_the_winner_sees_no_conflict_and_the_loser_takes_the_other_text_on_another_phone(
         live, browser, signed_in, worker_activated):
     yamada_context, yamada = phone(browser, live, signed_in, worker_activated, "yamada")
     sato_context, sato = phone(browser, live, signed_in, worker_activated, "sato")
@@ -110,11 +110,18 @@ def test_the_winner_sees_no_conflict_and_can_use_the_other_text(
     expect(sato.locator("#entry-list li[data-state=sent]")).to_have_count(1)
     expect(sato.locator("#entry-list li[data-state=conflict]")).to_have_count(0)
 
-    yamada.get_by_role("button", name="わたしの記録").click()
-    item = yamada.locator("#entry-list li[data-state=conflict]")
+    # Yamada signs in on another phone, which holds no entry of that session: the
+    # conflict is still hers to see and settle there.
+    other_context, other = phone(browser, live, signed_in, worker_activated, "yamada")
+    other.get_by_role("button", name="わたしの記録").click()
+    item = other.locator("#entry-list li[data-state=conflict]")
+    expect(item).to_contain_text("ひだまりサロン")
+    expect(item.locator(".conflict-value.mine")).to_have_text("はじめのメモ")
+    expect(item.locator(".conflict-value.theirs")).to_have_text("あとのメモ")
     item.get_by_role("button", name="ほかの人の内容にする").click()
-    expect(yamada.locator("#status")).to_have_text("メモを、ほかの人の内容にしました。")
-    expect(yamada.locator("#entry-list li[data-state=conflict]")).to_have_count(0)
+    expect(other.locator("#status")).to_have_text("メモを、ほかの人の内容にしました。")
+    expect(other.locator("#entry-list li[data-state=conflict]")).to_have_count(0)
+    expect(other.locator("#entries-empty")).to_be_visible()
     assert server_state(live)[:2] == ("あとのメモ", 0)
-    for context in (yamada_context, sato_context):
+    for context in (yamada_context, sato_context, other_context):
         context.close()

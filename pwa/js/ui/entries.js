@@ -154,6 +154,24 @@ function entryItem({ entry, state: sending, rejected }, marks, conflicts, sessio
   return item;
 }
 
+// A conflict on a record this phone holds no entry of (written on another phone, or before
+// this one was set up): shown on its own, so its author still sees and settles it.
+function conflictItem(recordKey, conflicts, session, siteNames, refresh) {
+  const [collection, recordId] = recordKey.split(/\/(.*)/s);
+  const [siteId, date, slot] = recordId.split(':');
+  const title = collection === 'visit' && slot
+    ? KINDS.visit.title({ siteId, date, session: slot }, siteNames)
+    : t('entries.conflict_record');
+  const item = element('li', {}, element('div', {},
+    element('strong', { text: title }),
+    element('p', {}, element('span', { className: 'badge conflict', text: t('entries.conflict') }))),
+  ...conflicts.map((conflict) => conflictBlock(conflict, session, refresh)));
+  item.dataset.state = 'conflict';
+  item.dataset.record = recordId;
+  item.dataset.collection = collection;
+  return item;
+}
+
 export async function showEntries(session, directory) {
   const siteNames = new Map((directory?.sites ?? []).map((site) => [String(site.id), site.name]));
   const refresh = async () => {
@@ -168,10 +186,14 @@ export async function showEntries(session, directory) {
     const rows = [...await visits.myEntries(session.user.id),
       ...await outreach.myEntries(session.user.id)]
       .sort((a, b) => asked(a) - asked(b) || b.entry.updatedAt - a.entry.updatedAt);
-    document.getElementById('entries-empty').hidden = rows.length > 0;
+    const shownKeys = new Set(rows.map((row) => row.entry.recordKey));
+    const elsewhere = [...conflicts].filter(([recordKey]) => !shownKeys.has(recordKey));
+    document.getElementById('entries-empty').hidden = rows.length + elsewhere.length > 0;
     const list = document.getElementById('entry-list');
     const focused = list.contains(document.activeElement) ? document.activeElement.id : '';
     list.replaceChildren(
+      ...elsewhere.map(([recordKey, found]) => conflictItem(recordKey, found, session, siteNames,
+        refresh)),
       ...rows.slice(0, 100).map((row) => entryItem(row, marksOf(row), conflictsOf(row), session,
         siteNames, refresh)));
     // Drawn again after a sync while the user types an answer: keep them where they were.
