@@ -9,7 +9,15 @@ const LABEL_KEYS = {
   notes: 'log.notes',
   needs: 'log.needs',
   summary: 'outreach.summary',
+  topics: 'outreach.topics',
+  follow_up: 'outreach.follow_up_what',
+  follow_up_site_id: 'outreach.follow_up_site',
+  follow_up_by: 'outreach.follow_up_by',
+  visit_date: 'outreach.date',
   ask_for: 'issue.ask_for',
+  message: 'issue.message',
+  planned_date: 'issue.date',
+  done_note: 'field.answer',
   login: 'signin.login',
   password: 'signin.password',
 };
@@ -25,7 +33,8 @@ export function fieldLabel(field) {
   if (consultation && known(`topic.${consultation[1]}`)) {
     return `${t(`topic.${consultation[1]}`)}・${t(`answer.${consultation[2]}`)}`;
   }
-  for (const key of [LABEL_KEYS[field], `counter.${field}`, `field.${field}`]) {
+  for (const key of [LABEL_KEYS[field], `counter.${field}`, `outreach.${field}`,
+    `field.${field}`]) {
     if (key && known(key)) return t(key);
   }
   return t('field.unknown');

@@ -18,6 +18,7 @@ const CHILDREN = ['children_0', 'children_1', 'children_2', 'children_3plus'];
 // Answers typed but not sent with 「直しました」 yet, by mark id: the list is drawn again
 // after every sync, which must not lose them.
 const drafts = new Map();
+let drawing = 0; // the latest refresh of the list
 
 // Each kind of entry: its title, its one-line summary, how it opens and how it goes again.
 const KINDS = {
@@ -175,8 +176,12 @@ function conflictItem(recordKey, conflicts, session, siteNames, refresh) {
 export async function showEntries(session, directory) {
   const siteNames = new Map((directory?.sites ?? []).map((site) => [String(site.id), site.name]));
   const refresh = async () => {
-    const marks = await review.marksByTarget(session.user.id);
-    const conflicts = conflictsByRecord(await myConflicts(session));
+    // Asking the server for conflicts takes a while: only the latest refresh may draw, or
+    // an older one finishing late would put back a state the list has left.
+    const serial = ++drawing;
+    const [marks, listed] = await Promise.all([review.marksByTarget(session.user.id),
+      myConflicts(session)]);
+    const conflicts = conflictsByRecord(listed);
     const marksOf = (row) => marks.get(row.entry.recordKey) ?? [];
     const conflictsOf = (row) => conflicts.get(row.entry.recordKey) ?? [];
     const asked = (row) => (marksOf(row).some((mark) => mark.status === 'open')
@@ -186,6 +191,7 @@ export async function showEntries(session, directory) {
     const rows = [...await visits.myEntries(session.user.id),
       ...await outreach.myEntries(session.user.id)]
       .sort((a, b) => asked(a) - asked(b) || b.entry.updatedAt - a.entry.updatedAt);
+    if (serial !== drawing) return;
     const shownKeys = new Set(rows.map((row) => row.entry.recordKey));
     const elsewhere = [...conflicts].filter(([recordKey]) => !shownKeys.has(recordKey));
     document.getElementById('entries-empty').hidden = rows.length + elsewhere.length > 0;
