@@ -2,6 +2,12 @@
 a rejected op by its reason and the field at fault, an API error by its code and fields."""
 
 import pytest
+from playwright.sync_api import expect
+
+from server.directory.models import Site
+from server.extensions import db
+
+from .test_desk import open_desk, push, screen, token_of, visit_op
 
 pytestmark = pytest.mark.browser
 
@@ -58,3 +64,15 @@ def test_refusals_are_worded_from_codes_never_from_the_servers_message(live, pag
     page.evaluate("window.app.ready")
     for lang, what, given, expected in CASES:
         assert page.evaluate(WORDS_JS, [lang, what, given]) == expected, given
+
+
+def test_the_desks_quarantine_says_the_field_at_fault_in_words(live, page):
+    with live.app.app_context():
+        salon_id = db.session.query(Site).filter_by(source_key="t:1").one().id
+    (result,) = push(live, token_of(live, "yamada"), [visit_op(salon_id, {"parents": -1})])
+    assert result["status"] == "rejected"
+    open_desk(page, live, "hub")
+    screen(page, "受け付けなかった記録")
+    item = page.locator("#desk-quarantine-list li.desk-item")
+    expect(item).to_contain_text("保護者の数が正しくありません（0から100000まで）。")
+    expect(item).not_to_contain_text("must be")

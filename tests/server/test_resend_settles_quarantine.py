@@ -82,3 +82,15 @@ def test_a_rejection_names_its_field_and_fault_in_codes(client, salon, volunteer
         ("invalid_value", "parents", "out_of_range", 100_000),
         ("invalid_value", "needs", "not_allowed", None),
         ("malformed", None, None, None)]
+
+
+def test_the_hubs_quarantine_list_names_the_field_and_fault_of_each_entry(
+        client, salon, volunteer, hub):
+    push(client, volunteer, [new_op(salon, changes={"notes": "あ" * 2001}),
+                             {"op_id": str(uuid.uuid4()), "changes": "???"}])
+    listed = client.get("/api/sync/quarantine", headers=hub).json
+    assert [(e["field"], e["fault"], e["limit"]) for e in listed] == [
+        ("notes", "too_long", 2000)]
+    (mine_too,) = [e for e in client.get("/api/sync/quarantine", headers=volunteer).json
+                   if e["reason"] == "malformed"]
+    assert (mine_too["field"], mine_too["fault"], mine_too["limit"]) == (None, None, None)
