@@ -53,7 +53,9 @@ export function apiErrorText(error) {
   const words = known(`error.${code}`) ? t(`error.${code}`)
     // A refused desk or conflict action carries an op rejection's reason as its code.
     : known(`reason.${code}`) ? t(`reason.${code}`) : t('error.unknown');
-  const fields = Object.keys(error?.fields ?? {}).filter((name) => name !== '_schema');
-  if (!fields.length) return words;
-  return t('error.with_fields', { message: words, fields: fields.map(fieldLabel).join('、') });
+  // Only fields the user can recognise are named: an id in a request says nothing to them.
+  const labels = Object.keys(error?.fields ?? {}).map(fieldLabel)
+    .filter((label) => label !== t('field.unknown'));
+  if (!labels.length) return words;
+  return t('error.with_fields', { message: words, fields: [...new Set(labels)].join('、') });
 }

@@ -49,6 +49,9 @@ CASES = [
      "入力内容を確認してください。（メモ）"),
     ("en", "api", {"code": "invalid", "fields": {"notes": ["Longer than maximum length 2000."]}},
      "Please check what you entered. (Notes)"),
+    # A field the user would not recognise (an id in the request) is not named.
+    ("ja", "api", {"code": "not_found", "fields": {"conflict_id": ["no open conflict"]}},
+     "見つかりませんでした。消されたか、別の場所のものかもしれません。"),
     ("ja", "api", {"code": "conflict_not_found", "message": "no open conflict 'x'", "fields": {}},
      "この食い違いは、もう解決されています。"),
     ("ja", "api", {"code": "out_of_scope", "message": "site 3 is not one of your sites"},

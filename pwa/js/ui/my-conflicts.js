@@ -27,8 +27,15 @@ export function conflictBlock(conflict, session, refresh) {
       await refresh();
     } catch (error) {
       // Settling needs the server: say so beside the buttons, kindly, and keep both texts.
-      if (error.code === 'offline') offline.hidden = false;
-      else showError(error);
+      if (error.code === 'offline') {
+        offline.hidden = false;
+      } else if (error.status === 404) {
+        // Settled meanwhile (on the desk, or on another phone of theirs).
+        showStatus(t('error.conflict_not_found'));
+        await refresh();
+      } else {
+        showError(error);
+      }
     }
   };
   const keep = button(t('entries.keep_mine'), 'primary', () => choose(true));
