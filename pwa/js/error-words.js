@@ -6,6 +6,9 @@ import { t } from './i18n.js';
 // The log screen already names most fields; a field it does not name is said as 「ある項目」
 // rather than by its code.
 const LABEL_KEYS = {
+  site_id: 'log.site',
+  session_date: 'log.date',
+  session: 'log.session',
   notes: 'log.notes',
   needs: 'log.needs',
   summary: 'outreach.summary',
