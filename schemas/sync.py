@@ -7,10 +7,12 @@ engine, so that one bad op is quarantined with its reason instead of failing the
 from marshmallow import RAISE, Schema, fields, validate
 
 from sync.engine import Resolution, own_op_id
+from sync.incoming import fault_of
 from sync.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_PULL_LIMIT,
     PROTOCOL_VERSION,
+    Fault,
     QuarantineState,
     Reason,
     Status,
@@ -43,7 +45,12 @@ class OpResultSchema(Schema):
     clamped = fields.Boolean(metadata={"description": "the op's clock ran ahead and was clamped"})
     hlc = fields.String(allow_none=True)
     reason = fields.String(allow_none=True, metadata={"enum": [r.value for r in Reason]})
-    message = fields.String(allow_none=True)
+    message = fields.String(allow_none=True, metadata={
+        "description": "the reason in English, for developers: a phone words the codes"})
+    field = fields.String(allow_none=True, metadata={"description": "the field at fault"})
+    fault = fields.String(allow_none=True, metadata={"enum": [f.value for f in Fault]})
+    limit = fields.Integer(allow_none=True, metadata={
+        "description": "the bound the value broke (too_long, out_of_range)"})
 
 
 class PushResponseSchema(Schema):
@@ -91,6 +98,11 @@ class ConflictSchema(Schema):
     winner_op_id = fields.String()
 
 
+class MyConflictSchema(ConflictSchema):
+    current = fields.Raw(allow_none=True, metadata={
+        "description": "the field's value now, which beat the author's (``value``)"})
+
+
 class ResolveConflictSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -109,6 +121,12 @@ class QuarantineQuerySchema(Schema):
     state = fields.String(load_default="open", validate=validate.OneOf(["open", "all"]))
 
 
+def _fault(entry, name: str):
+    found = fault_of(entry.payload)
+    value = getattr(found, name, None) if found is not None else None
+    return value.value if isinstance(value, Fault) else value
+
+
 class QuarantineEntrySchema(Schema):
     id = fields.String(attribute="op_id", metadata={
         "description": "the entry's id: the author who pushed the op, ':', and the op's id "
@@ -117,7 +135,15 @@ class QuarantineEntrySchema(Schema):
         "type": "string", "description": "the op's id as its phone sent it"})
     payload = fields.Raw()
     reason = fields.String(metadata={"enum": [r.value for r in Reason]})
-    message = fields.String()
+    message = fields.String(metadata={
+        "description": "the reason in English, for developers: a screen words the codes"})
+    field = fields.Function(lambda entry: _fault(entry, "field"), metadata={
+        "type": "string", "nullable": True, "description": "the field at fault"})
+    fault = fields.Function(lambda entry: _fault(entry, "fault"), metadata={
+        "type": "string", "nullable": True, "enum": [f.value for f in Fault]})
+    limit = fields.Function(lambda entry: _fault(entry, "limit"), metadata={
+        "type": "integer", "nullable": True,
+        "description": "the bound the value broke (too_long, out_of_range)"})
     user_id = fields.String(allow_none=True)
     device_id = fields.String(allow_none=True)
     site_id = fields.String(allow_none=True)

@@ -19,7 +19,15 @@ from .collections import COLLECTIONS, CollectionSpec, Problem, identifier, site_
 from .errors import StaleBatch
 from .incoming import Incoming, loadable, minted_problem, scope_problem
 from .merge import Stamp, apply_op, new_state, open_conflicts
-from .protocol import Op, OpResult, QuarantineEntry, RecordKey, Scope, Status
+from .protocol import (
+    Op,
+    OpResult,
+    QuarantineEntry,
+    QuarantineState,
+    RecordKey,
+    Scope,
+    Status,
+)
 from .store import (
     Loaded,
     LogEntry,
@@ -62,8 +70,11 @@ class Plan:
         quarantine: bool = True,
         closes: tuple[QuarantineClose, ...] = (),
         minted: Mapping[str, str] | None = None,
+        open_of_author: Sequence[QuarantineEntry] = (),
     ) -> None:
         self._loaded = loaded
+        self._open_of_author = open_of_author
+        self._settling: dict[str, QuarantineClose] = {}
         self._minted = minted
         self._now_ms = now_ms
         self._max_drift_ms = max_drift_ms
@@ -124,11 +135,40 @@ class Plan:
             hlc=stamp.hlc,
         )
         self._log.append(LogEntry(key, op.key, result))
+        self._settle_superseded(op, key)
         return self._answer(_Answer(result, record=op.key))
+
+    def _settle_superseded(self, op: Op, key: str) -> None:
+        """Close the author's open quarantine entries that this applied op makes moot: on
+        the same record, every field the rejected op carried now carries an accepted
+        value from its author (a phone resends a corrected entry as a new op)."""
+        if op.delete or op.restore:
+            return
+        for entry in self._open_of_author:
+            payload = entry.payload
+            if entry.op_id in self._settling or not isinstance(payload, Mapping):
+                continue
+            fields = payload.get("changes")
+            if ((payload.get("collection"), payload.get("record_id")) != tuple(op.key)
+                    or payload.get("delete") or payload.get("restore")
+                    or not isinstance(fields, Mapping) or not fields
+                    or not fields.keys() <= op.changes.keys()):
+                continue
+            self._settling[entry.op_id] = QuarantineClose(
+                op_id=entry.op_id, state=QuarantineState.RESUBMITTED, closed_by=entry.user_id,
+                closed_ms=self._now_ms, resubmitted_op_id=key)
+
+    @property
+    def settled(self) -> tuple[QuarantineClose, ...]:
+        """The author's quarantine entries closed by ops of this batch."""
+        return tuple(self._settling.values())
 
     def _reject(self, item: Incoming, problem: Problem) -> OpResult:
         reason, message = problem
-        result = OpResult(item.op_id, Status.REJECTED, reason=reason, message=message)
+        result = OpResult(item.op_id, Status.REJECTED, reason=reason, message=str(message),
+                          field=getattr(message, "field", None),
+                          fault=getattr(message, "fault", None),
+                          limit=getattr(message, "limit", None))
         self._log.append(LogEntry(item.key, None, result))
         payload = item.payload
         self._quarantined.append(
@@ -136,7 +176,7 @@ class Plan:
                 op_id=item.key,
                 payload=payload,
                 reason=reason,
-                message=message,
+                message=str(message),
                 # The author as signed in: the payload's own claim may be anything.
                 user_id=item.author,
                 device_id=_identifier_or_none(payload, "device_id"),
@@ -200,7 +240,7 @@ class Plan:
             records=writes,
             log=tuple(self._log),
             quarantine=tuple(self._quarantined) if self._quarantine else (),
-            closes=self._closes,
+            closes=self._closes + self.settled,
         )
 
     def finish(self, positions: Mapping[RecordKey, int]) -> tuple[OpResult, ...]:
@@ -262,7 +302,8 @@ def as_duplicate(result: OpResult) -> OpResult:
 def _placed(result: OpResult, position: int) -> OpResult:
     # Spelled out: ``dataclasses.replace`` inspects the fields on every call, once per op.
     return OpResult(result.op_id, result.status, result.version, position, result.conflicts,
-                    result.clamped, result.hlc, result.reason, result.message)
+                    result.clamped, result.hlc, result.reason, result.message, result.field,
+                    result.fault, result.limit)
 
 
 def _identifier_or_none(payload: Any, name: str) -> str | None:

@@ -15,7 +15,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from .protocol import Reason
+from .protocol import Fault, Reason
 from .vocabulary import (
     CHILD_AGE_BANDS,
     CONSULTATION_TOPICS,
@@ -29,10 +29,31 @@ from .vocabulary import (
 MAX_COUNT = 100_000
 """No session sees more visitors; a bigger number is a typing or client error."""
 
-Check = Callable[[Any], "str | None"]
+class Invalid(str):
+    """What is wrong with a value, as an English message that also carries its ``fault``
+    code, the ``limit`` it broke and, once known, the ``field`` it is in: a phone words
+    the codes, and every caller that only wants the text reads it as a string."""
+
+    fault: Fault
+    limit: int | None
+    field: str | None
+
+    def __new__(cls, message: str, fault: Fault, limit: int | None = None,
+                field: str | None = None) -> Invalid:
+        made = super().__new__(cls, message)
+        made.fault, made.limit, made.field = fault, limit, field
+        return made
+
+    def of(self, field: str) -> Invalid:
+        """The same fault, said of ``field``."""
+        return Invalid(f"{field} {self}", self.fault, self.limit, field)
+
+
+Check = Callable[[Any], "Invalid | None"]
 """Returns what is wrong with a value, or ``None`` if it is fine."""
 
 Problem = tuple[Reason, str]
+"""A reason and its message (an ``Invalid`` when one field is at fault)."""
 
 
 class Kind(StrEnum):
@@ -70,11 +91,13 @@ def _derived(identity: Callable[[str], Mapping[str, Any] | None] | None,
 def text(max_length: int) -> Check:
     def check(value: Any) -> str | None:
         if not isinstance(value, str):
-            return "must be text"
+            return Invalid("must be text", Fault.BAD_FORMAT)
         if len(value) > max_length:
-            return f"must be at most {max_length} characters"
+            return Invalid(f"must be at most {max_length} characters", Fault.TOO_LONG,
+                           max_length)
         if not is_unicode(value):
-            return "must be text without lone surrogates (\\ud800…\\udfff)"
+            return Invalid("must be text without lone surrogates (\\ud800…\\udfff)",
+                           Fault.BAD_FORMAT)
         return None
 
     return check
@@ -82,7 +105,8 @@ def text(max_length: int) -> Check:
 
 def identifier(value: Any) -> str | None:
     if not isinstance(value, str) or len(value) > MAX_ID_LENGTH or not _is_identifier(value):
-        return f"must be an id of 1–{MAX_ID_LENGTH} letters, digits, '_', '.' or '-'"
+        return Invalid(f"must be an id of 1–{MAX_ID_LENGTH} letters, digits, '_', '.' or '-'",
+                       Fault.BAD_FORMAT)
     return None
 
 
@@ -92,7 +116,8 @@ MAX_SITE_ID_LENGTH = 40
 
 def site_identifier(value: Any) -> str | None:
     if identifier(value) is not None or len(value) > MAX_SITE_ID_LENGTH:
-        return f"must be a site id of 1–{MAX_SITE_ID_LENGTH} letters, digits, '_', '.' or '-'"
+        return Invalid(f"must be a site id of 1–{MAX_SITE_ID_LENGTH} letters, digits, '_', "
+                       "'.' or '-'", Fault.BAD_FORMAT)
     return None
 
 
@@ -115,37 +140,39 @@ def is_unicode(value: str) -> bool:
 
 def session_slot(value: Any) -> str | None:
     if not isinstance(value, str) or _SLOT.fullmatch(value) is None:
-        return "must be a session slot such as 'am', 'pm' or '1'"
+        return Invalid("must be a session slot such as 'am', 'pm' or '1'", Fault.BAD_FORMAT)
     return None
 
 
 def iso_date(value: Any) -> str | None:
     if not isinstance(value, str) or _DATE.fullmatch(value) is None:
-        return "must be a date YYYY-MM-DD"
+        return Invalid("must be a date YYYY-MM-DD", Fault.BAD_FORMAT)
     try:
         date.fromisoformat(value)
     except ValueError:
-        return "must be a real calendar date"
+        return Invalid("must be a real calendar date", Fault.BAD_FORMAT)
     return None
 
 
 def clock_time(value: Any) -> str | None:
     if not isinstance(value, str) or _TIME.fullmatch(value) is None:
-        return "must be a time HH:MM"
+        return Invalid("must be a time HH:MM", Fault.BAD_FORMAT)
     return None
 
 
 def integer(low: int, high: int) -> Check:
     def check(value: Any) -> str | None:
         if type(value) is not int or not low <= value <= high:
-            return f"must be a whole number from {low} to {high}"
+            return Invalid(f"must be a whole number from {low} to {high}", Fault.OUT_OF_RANGE,
+                           high)
         return None
 
     return check
 
 
 def boolean(value: Any) -> str | None:
-    return None if isinstance(value, bool) else "must be true or false"
+    return None if isinstance(value, bool) else Invalid("must be true or false",
+                                                        Fault.BAD_FORMAT)
 
 
 def one_of(values: Iterable[str]) -> Check:
@@ -153,7 +180,7 @@ def one_of(values: Iterable[str]) -> Check:
 
     def check(value: Any) -> str | None:
         if not isinstance(value, str) or value not in allowed:
-            return f"must be one of {', '.join(sorted(allowed))}"
+            return Invalid(f"must be one of {', '.join(sorted(allowed))}", Fault.NOT_ALLOWED)
         return None
 
     return check
@@ -211,22 +238,25 @@ class FieldSpec:
         """What makes ``change`` invalid for this field, or ``None``."""
         if self.kind is Kind.COUNTER:
             if type(change) is not int or not 0 <= change <= MAX_COUNT:
-                return Reason.INVALID_VALUE, f"must be a whole number from 0 to {MAX_COUNT}"
+                return Reason.INVALID_VALUE, Invalid(
+                    f"must be a whole number from 0 to {MAX_COUNT}", Fault.OUT_OF_RANGE, MAX_COUNT)
             return None
         if self.kind is Kind.STATUS:
             assert self.lattice is not None
             if not isinstance(change, str) or change not in self.lattice.order:
-                return Reason.INVALID_STATUS, f"must be one of {', '.join(self.lattice.order)}"
+                return Reason.INVALID_STATUS, Invalid(
+                    f"must be one of {', '.join(self.lattice.order)}", Fault.NOT_ALLOWED)
             return None
         if self.kind is Kind.SET:
             return self._set_problem(change)
         if change is None:
-            return None if self.nullable else (Reason.INVALID_VALUE, "may not be cleared")
+            return None if self.nullable else (
+                Reason.INVALID_VALUE, Invalid("may not be cleared", Fault.REQUIRED))
         message = self.check(change) if self.check else None
         return None if message is None else (Reason.INVALID_VALUE, message)
 
     def _set_problem(self, change: Any) -> Problem | None:
-        shape = "must be {\"add\": [...], \"remove\": [...]}"
+        shape = Invalid("must be {\"add\": [...], \"remove\": [...]}", Fault.BAD_FORMAT)
         if not isinstance(change, Mapping) or not change.keys() <= {"add", "remove"}:
             return Reason.INVALID_VALUE, shape
         parts = [change.get("add", []), change.get("remove", [])]
@@ -235,11 +265,13 @@ class FieldSpec:
         for element in parts[0] + parts[1]:
             message = self.check(element) if self.check else None
             if message is None and not isinstance(element, str):
-                message = "elements must be text"
+                message = Invalid("elements must be text", Fault.BAD_FORMAT)
             if message is not None:
-                return Reason.INVALID_VALUE, f"element {element!r} {message}"
+                return Reason.INVALID_VALUE, Invalid(f"element {element!r} {message}",
+                                                     message.fault, message.limit)
         if set(parts[0]) & set(parts[1]):
-            return Reason.INVALID_VALUE, "an element cannot be added and removed by one op"
+            return Reason.INVALID_VALUE, Invalid(
+                "an element cannot be added and removed by one op", Fault.BAD_FORMAT)
         return None
 
 
@@ -325,10 +357,11 @@ class CollectionSpec:
                 return Reason.UNKNOWN_FIELD, f"{self.name} has no field {name!r}"
             found = spec.problem(change)
             if found is not None:
-                return found[0], f"{name} {found[1]}"
+                return found[0], found[1].of(name)
         for name, value in self._derived(record_id) or ():
             if name in changes and changes[name] != value:
-                return Reason.INVALID_VALUE, f"{name} must be {value!r}, as in the record id"
+                return Reason.INVALID_VALUE, Invalid(
+                    f"{name} must be {value!r}, as in the record id", Fault.MISMATCH, field=name)
         return None
 
 

@@ -110,12 +110,17 @@ def apply_push(
     _check_author(author)
     incoming = [read_op(raw, author) for raw in ops]
     keys = {item.op.key for item in incoming if item.op is not None and loadable(item.op)}
+    plans: list[Plan] = []
 
     def plan(loaded: Loaded) -> Plan:
+        # Read again on every attempt: an entry closed meanwhile must not be closed twice.
+        # One indexed query, empty for nearly every author.
+        open_of_author = store.list_quarantine(Scope(frozenset()), author_id=author) if keys else ()
         planned = Plan(loaded, now_ms=now_ms, max_drift_ms=max_drift_ms, scope=scope,
-                       minted=minted)
+                       minted=minted, open_of_author=open_of_author)
         for item in incoming:
             planned.take(item)
+        plans.append(planned)
         return planned
 
     results = commit(store, [item.key for item in incoming], keys, plan)
@@ -125,6 +130,7 @@ def apply_push(
         results=results,
         cursor=max(positions, default=None),
         server_hlc=_server_clock(max(clocks_seen, default=None), now_ms, server_node),
+        settled=plans[-1].settled if plans else (),
     )
 
 

@@ -19,7 +19,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from . import hlc as clocks
-from .collections import COLLECTIONS, RECORD_ID, CollectionSpec, Kind, Problem, identifier
+from .collections import (
+    COLLECTIONS,
+    RECORD_ID,
+    CollectionSpec,
+    Invalid,
+    Kind,
+    Problem,
+    identifier,
+)
 from .protocol import Op, Reason, Scope, parse_conflict_id
 
 MAX_VERSION = 2**31 - 1
@@ -162,6 +170,22 @@ def envelope_problem(op: Op) -> Problem | None:
                 or field.kind != Kind.REGISTER or not is_uuid(parsed[2])):
             return Reason.MALFORMED, f"{settled!r} is not a conflict of this record"
     return spec.problem(op.record_id, op.changes)
+
+
+def fault_of(payload: Any) -> Invalid | None:
+    """The field at fault in a rejected op's kept payload, judged again, or ``None`` when
+    no single field is (a malformed op, one outside scope). The value checks look only at
+    the op, so they find the fault they found when it was rejected."""
+    if not isinstance(payload, Mapping):
+        return None
+    spec = COLLECTIONS.get(payload.get("collection"))
+    changes, record_id = payload.get("changes"), payload.get("record_id")
+    if (spec is None or not isinstance(record_id, str) or not isinstance(changes, Mapping)
+            or not all(isinstance(name, str) for name in changes)):
+        return None
+    found = spec.problem(record_id, changes)
+    message = found[1] if found is not None else None
+    return message if isinstance(message, Invalid) and message.field else None
 
 
 def loadable(op: Op) -> bool:

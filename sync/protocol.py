@@ -45,6 +45,20 @@ class Reason(StrEnum):
     OUT_OF_SCOPE = "out_of_scope"
 
 
+class Fault(StrEnum):
+    """What is wrong with the value of the field an op was rejected for (``OpResult.field``).
+
+    Stable codes, few on purpose: a phone words each in its user's language with the
+    field's name, instead of showing the server's English message."""
+
+    TOO_LONG = "too_long"  # ``limit``: the most characters
+    OUT_OF_RANGE = "out_of_range"  # ``limit``: the highest number
+    NOT_ALLOWED = "not_allowed"  # a value that is none of the field's choices
+    BAD_FORMAT = "bad_format"  # the wrong type, or not a date, time, id…
+    REQUIRED = "required"  # the field may not be cleared
+    MISMATCH = "mismatch"  # differs from what the record id says
+
+
 class RecordKey(NamedTuple):
     collection: str
     record_id: str
@@ -199,6 +213,10 @@ class OpResult:
     of the change that carried it, ``conflicts`` the ids of conflicts it created (its own
     value lost, or the value it beat is kept), ``hlc`` the clock it was merged with, which
     differs from the pushed one when ``clamped``.
+
+    A rejection says why in codes a phone words itself: ``reason``, and when one field is
+    at fault, ``field`` with ``fault`` (and ``limit`` for a bound). ``message`` is the
+    same in English, for developers.
     """
 
     op_id: str
@@ -210,6 +228,9 @@ class OpResult:
     hlc: str | None = None
     reason: Reason | None = None
     message: str | None = None
+    field: str | None = None
+    fault: Fault | None = None
+    limit: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         # Spelled out: ``dataclasses.asdict`` deep-copies and probes the enums, which made
@@ -224,11 +245,15 @@ class OpResult:
             "hlc": self.hlc,
             "reason": None if self.reason is None else self.reason.value,
             "message": self.message,
+            "field": self.field,
+            "fault": None if self.fault is None else self.fault.value,
+            "limit": self.limit,
         }
 
     @classmethod
     def from_dict(cls, payload: Mapping[str, Any]) -> OpResult:
-        reason = payload.get("reason")
+        # Answers stored before ``field`` and ``fault`` existed lack them.
+        reason, fault = payload.get("reason"), payload.get("fault")
         return cls(
             op_id=payload["op_id"],
             status=Status(payload["status"]),
@@ -239,6 +264,9 @@ class OpResult:
             hlc=payload.get("hlc"),
             reason=None if reason is None else Reason(reason),
             message=payload.get("message"),
+            field=payload.get("field"),
+            fault=None if fault is None else Fault(fault),
+            limit=payload.get("limit"),
         )
 
 
@@ -255,6 +283,9 @@ class PushResult:
     results: tuple[OpResult, ...]
     cursor: int | None
     server_hlc: str
+    settled: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    """The author's quarantine entries this push settled (``sync.store.QuarantineClose``):
+    for the server's audit log, not sent to the phone."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"results": [result.to_dict() for result in self.results],

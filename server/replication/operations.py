@@ -1,5 +1,6 @@
 """Named sync operations: the engine called with the caller's scope, clock and store."""
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -23,6 +24,7 @@ from sync.protocol import (
 from ..accounts.models import User
 from ..accounts.policy import forbidden
 from ..cards.models import CardToken
+from ..errors import ApiError
 from ..extensions import db
 from ..hub.operations import record_action
 from ..timeutil import now_ms
@@ -40,10 +42,27 @@ def push(user: User, ops: list, protocol: int):
     require_protocol(protocol)
     author = str(user.id)
     stamped = [{**op, "user_id": author} if isinstance(op, dict) else op for op in ops]
-    return engine.apply_push(store(), stamped, max_drift_ms=current_app.config["SYNC_MAX_DRIFT_MS"],
-                             scope=write_scope(user), minted=_minted_sites(stamped),
-                             author=author, max_batch=current_app.config["SYNC_MAX_BATCH"],
-                             **server_clock())
+    result = engine.apply_push(store(), stamped,
+                               max_drift_ms=current_app.config["SYNC_MAX_DRIFT_MS"],
+                               scope=write_scope(user), minted=_minted_sites(stamped),
+                               author=author, max_batch=current_app.config["SYNC_MAX_BATCH"],
+                               **server_clock())
+    if result.settled:
+        _audit_settled(user, stamped, result)
+    return result
+
+
+def _audit_settled(user: User, ops: list, result: PushResult) -> None:
+    # The author's resend closed quarantine entries: logged as the desk logs a resubmission,
+    # so hub staff can tell who settled an entry and with which op.
+    answers = {answer.op_id: answer for answer in result.results}
+    records = {op["op_id"]: RecordKey(op["collection"], op["record_id"]) for op in ops
+               if isinstance(op, dict) and "op_id" in op}
+    for close in result.settled:
+        new_op_id = engine.own_op_id(close.resubmitted_op_id)
+        record_action(user, "resubmit", target_id=close.op_id, record=records.get(new_op_id),
+                      detail={"op_id": new_op_id, "version": answers[new_op_id].version,
+                              "by": "author"})
 
 
 def push_json(result: PushResult) -> bytes:
@@ -93,6 +112,39 @@ def pull_body(page: WirePage) -> tuple[Iterator[bytes], int]:
 
 def conflicts(user: User):
     return store().list_conflicts(read_scope(user), author_id=str(user.id))
+
+
+def my_conflicts(user: User) -> list[dict]:
+    """Open conflicts whose losing value is the user's own, on records the user may still
+    read, each with the field's current value (what beat theirs)."""
+    mine = [c for c in store().list_conflicts(read_scope(user)) if c.user_id == str(user.id)]
+    records = store().load_batch([], {RecordKey(c.collection, c.record_id) for c in mine}).records
+    listed = []
+    for found in mine:
+        record = records.get(RecordKey(found.collection, found.record_id))
+        data = json.loads(record.data_json) if record is not None and not record.deleted else {}
+        listed.append({**found.to_dict(), "current": data.get(found.field)})
+    return listed
+
+
+def resolve_mine(user: User, conflict_id: str, resolution: str, value, op_id: str):
+    """Settle a conflict the user lost, as its author.
+
+    :raise 404: no open conflict by that id on a record the user may read (another ward's
+        is unknown to them), unless ``op_id`` already settled it (then its first answer).
+    :raise 403: the conflict is open, in scope, but someone else's losing value.
+    """
+    listed = {c.conflict_id: c for c in store().list_conflicts(read_scope(user))}
+    found = listed.get(conflict_id)
+    if found is None:
+        logged = engine.op_key(str(user.id), op_id)
+        if logged in store().load_batch([logged], []).results:
+            return resolve(user, conflict_id, resolution, value, op_id)  # a retry
+        raise ApiError(404, "not_found", "見つかりません / Not found.",
+                       {"conflict_id": ["no open conflict of yours"]})
+    if found.user_id != str(user.id):
+        raise forbidden()
+    return resolve(user, conflict_id, resolution, value, op_id)
 
 
 def resolve(user: User, conflict_id: str, resolution: str, value, op_id: str):

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, g
 from schemas.sync import (
     ConflictSchema,
     DismissSchema,
+    MyConflictSchema,
     OpResultSchema,
     PullQuerySchema,
     PullResponseSchema,
@@ -73,6 +74,26 @@ def resolve():
     data = load_body(ResolveConflictSchema())
     result = operations.resolve(g.user, data["conflict_id"], data["resolution"], data["value"],
                                 str(data["op_id"]))
+    return respond(OpResultSchema(), result)
+
+
+@bp.get("/my-conflicts")
+@login_required
+@documented("Open conflicts where my value lost (on records I may read), with the value "
+            "that won", "sync", response=MyConflictSchema, many=True, errors=(401,))
+def my_conflicts():
+    return respond(MyConflictSchema(many=True), operations.my_conflicts(g.user))
+
+
+@bp.post("/my-conflicts/resolve")
+@login_required
+@documented("Settle a conflict I lost: keep my value, take the one that won, or write anew",
+            "sync", body=ResolveConflictSchema, response=OpResultSchema,
+            errors=(400, 401, 403, 404, 409, 422))
+def resolve_mine():
+    data = load_body(ResolveConflictSchema())
+    result = operations.resolve_mine(g.user, data["conflict_id"], data["resolution"],
+                                     data["value"], str(data["op_id"]))
     return respond(OpResultSchema(), result)
 
 

@@ -208,3 +208,42 @@ def test_entries_received_together_are_listed_by_their_id_on_every_store(store):
     push(store, [op({"parents": -1}, op_id=op_id) for op_id in ids])
     listed = [entry.op_id for entry in store.list_quarantine(EVERYWHERE)]
     assert listed == sorted(op_key(AUTHOR, op_id) for op_id in ids)
+
+
+# --- the author's own resend settles the entry ------------------------------------------------
+
+
+def test_the_authors_corrected_op_on_the_same_fields_settles_the_entry(store, rejected):
+    corrected = op({"parents": 3, "notes": "ひだまり"})
+    result = push(store, [corrected])
+    assert result.results[0].status is Status.APPLIED
+    assert store.list_quarantine(HUB) == []
+    entry = store.get_quarantine(key(rejected))
+    assert (entry.state, entry.closed_by, entry.closed_ms, entry.resubmitted_op_id) == (
+        QuarantineState.RESUBMITTED, AUTHOR, NOW_MS, op_key(AUTHOR, corrected.op_id))
+    assert [close.op_id for close in result.settled] == [key(rejected)]
+    assert pulled(store, "visit", VISIT_ID).decoded()["parents"] == 3
+
+
+def test_a_later_op_that_leaves_out_a_rejected_field_settles_nothing(store, rejected):
+    push(store, [op({"parents": 3})])
+    assert [e.op_id for e in store.list_quarantine(HUB)] == [key(rejected)]
+
+
+def test_another_authors_op_or_another_record_settles_nothing(store, rejected):
+    push(store, [op({"parents": 3, "notes": "x"})], author="someone-else")
+    push(store, [op({"parents": 3, "notes": "x"}, record_id=f"{SITE}:2025-04-09:am")])
+    assert [e.op_id for e in store.list_quarantine(HUB)] == [key(rejected)]
+
+
+def test_a_rejected_resend_settles_nothing(store, rejected):
+    push(store, [op({"parents": -1, "notes": "ひだまり"})])
+    assert key(rejected) in [e.op_id for e in store.list_quarantine(HUB)]
+    assert store.get_quarantine(key(rejected)).state is QuarantineState.OPEN
+
+
+def test_an_entry_the_hub_dismissed_stays_dismissed_after_a_resend(store, rejected):
+    dismiss(store, key(rejected))
+    result = push(store, [op({"parents": 3, "notes": "ひだまり"})])
+    assert result.results[0].status is Status.APPLIED and result.settled == ()
+    assert store.get_quarantine(key(rejected)).state is QuarantineState.DISMISSED

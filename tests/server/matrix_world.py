@@ -214,12 +214,13 @@ class World:
         corrected = {**bad, "op_id": str(uuid.uuid4()), "changes": {"parents": 1}}
         return f"{self.users['writer'].id}:{bad['op_id']}", corrected
 
-    def new_conflict(self) -> str:
-        """The id of an open conflict on a session log of site A, between two writers."""
+    def new_conflict(self, loser: str = "writer") -> str:
+        """The id of an open conflict on a session log of site A, between two writers:
+        ``loser``'s note lost to a later one."""
         record_id = self.visit_id()
         (base,) = self.push_as("writer", self.op("visit", record_id, {"notes": "はじめ"}))
         start = now_ms() - 30_000
-        for author, at_ms, notes in (("writer", start, "雨で少なめ"),
+        for author, at_ms, notes in ((loser, start, "雨で少なめ"),
                                      ("second_writer", start + 1_000, "外遊び")):
             self.push_as(author, self.op("visit", record_id, {"notes": notes}, device=author,
                                          at_ms=at_ms, base_version=base["version"]))

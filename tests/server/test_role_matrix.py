@@ -81,6 +81,18 @@ def _resolve(w: World, _actor: str) -> Request:
         "op_id": str(uuid.uuid4())}
 
 
+# Those who may write a session log of site A lose a note there themselves; the others
+# are asked about the note of a volunteer of site A.
+_WRITERS_OF_A = {"admin", "hub", "site_staff", "volunteer"}
+
+
+def _resolve_mine(w: World, actor: str) -> Request:
+    loser = actor if actor in _WRITERS_OF_A else "writer"
+    return "POST", "/api/sync/my-conflicts/resolve", {
+        "conflict_id": w.new_conflict(loser), "resolution": "take_conflict",
+        "op_id": str(uuid.uuid4())}
+
+
 def _resubmit(w: World, _actor: str) -> Request:
     entry_id, corrected = w.new_quarantined()
     return "POST", f"/api/sync/quarantine/{entry_id}/resubmit", {"op": corrected}
@@ -231,6 +243,14 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/sync/conflicts/resolve"): Route(
         _resolve,
         (200, 200, 403, 403, 403, 200, 403, 200, 403, 401, 401)),
+    # Its author settles a conflict they lost; another's in their scope is forbidden (a
+    # ward officer reads it), and one outside it is unknown to them (404).
+    ("GET", "/api/sync/my-conflicts"): Route(
+        get("/api/sync/my-conflicts"),
+        (200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401)),
+    ("POST", "/api/sync/my-conflicts/resolve"): Route(
+        _resolve_mine,
+        (200, 200, 404, 403, 404, 200, 404, 200, 404, 401, 401)),
     # Hub staff work the quarantine of their own ward; an entry of another ward is
     # answered as unknown (404), so its id tells them nothing.
     ("POST", "/api/sync/quarantine/<entry_id>/resubmit"): Route(

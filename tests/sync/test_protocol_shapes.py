@@ -6,7 +6,9 @@ import json
 
 import pytest
 
+from sync.collections import COLLECTIONS
 from sync.protocol import (
+    Fault,
     Op,
     OpResult,
     Reason,
@@ -29,6 +31,37 @@ def test_an_answer_survives_a_json_round_trip():
     assert OpResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
     applied = OpResult("op-2", Status.APPLIED, 4, 17, ("c-1",), True, "001:000000:a")
     assert OpResult.from_dict(json.loads(json.dumps(applied.to_dict()))) == applied
+    at_fault = OpResult("op-3", Status.REJECTED, reason=Reason.INVALID_VALUE,
+                        message="notes must be at most 2000 characters", field="notes",
+                        fault=Fault.TOO_LONG, limit=2000)
+    assert OpResult.from_dict(json.loads(json.dumps(at_fault.to_dict()))) == at_fault
+
+
+def test_an_answer_stored_before_faults_existed_still_loads():
+    stored = {"op_id": "op-1", "status": "rejected", "version": None, "position": None,
+              "conflicts": [], "clamped": False, "hlc": None, "reason": "invalid_value",
+              "message": "parents must be a whole number from 0 to 100000"}
+    loaded = OpResult.from_dict(stored)
+    assert (loaded.reason, loaded.field, loaded.fault, loaded.limit) == (
+        Reason.INVALID_VALUE, None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "fault", "limit"),
+    [
+        ({"notes": "あ" * 2001}, "notes", Fault.TOO_LONG, 2000),
+        ({"parents": -1}, "parents", Fault.OUT_OF_RANGE, 100_000),
+        ({"needs": {"add": ["no_such_wish"]}}, "needs", Fault.NOT_ALLOWED, None),
+        ({"notes": 12}, "notes", Fault.BAD_FORMAT, None),
+        ({"session_date": "2025-01-02"}, "session_date", Fault.MISMATCH, None),
+    ],
+)
+def test_a_rejected_value_names_its_field_and_fault_in_codes(changes, field, fault, limit):
+    spec = COLLECTIONS["visit"]
+    reason, message = spec.problem("site-1:2025-01-01:am", changes)
+    assert reason is Reason.INVALID_VALUE
+    assert (message.field, message.fault, message.limit) == (field, fault, limit)
+    assert str(message).startswith(field)  # the English message stays for developers
 
 
 @pytest.mark.parametrize(

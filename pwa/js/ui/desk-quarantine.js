@@ -1,7 +1,8 @@
 // The desk's quarantine: ops the server did not accept, said in words, and either closed
 // with a reason or corrected and sent again by hub staff (ward officers read only).
 import { request } from '../api.js';
-import { pickLanguage, t } from '../i18n.js';
+import { rejectionText } from '../error-words.js';
+import { t } from '../i18n.js';
 import { button, element } from './dom.js';
 import {
   collectionLabel, fieldLabel, isCountField, recordPlace, valueWords, whenWords,
@@ -85,8 +86,9 @@ function item(entry, n) {
   const li = element('li', { className: 'desk-item' },
     element('h4', { text: `${collectionLabel(payload.collection ?? '—')}　${place}` }),
     element('p', { text: t(`reason.${entry.reason}`), className: 'error' }));
-  if (entry.message) {
-    li.append(element('p', { text: pickLanguage(entry.message), className: 'hint' }));
+  // The field at fault, worded from codes: the server's message is English.
+  if (entry.field && entry.fault) {
+    li.append(element('p', { text: rejectionText(entry), className: 'hint' }));
   }
   li.append(element('p', { text: t('desk.received', { when: whenWords(entry.received_ms) }),
     className: 'hint' }));

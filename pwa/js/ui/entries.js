@@ -1,11 +1,14 @@
 // "My entries": recent session logs and outreach records with how each stands, a way
 // to fix a rejected one, and the hub's questions (要確認) to answer.
-import { currentLang, pickLanguage, t } from '../i18n.js';
+import { conflictsByRecord, myConflicts } from '../conflicts.js';
+import { rejectionText } from '../error-words.js';
+import { currentLang, t } from '../i18n.js';
 import * as outreach from '../outreach.js';
 import * as review from '../review.js';
 import * as visits from '../visits.js';
 import { button, element } from './dom.js';
 import { openLogFor } from './log.js';
+import { conflictBlock } from './my-conflicts.js';
 import { showView } from './nav.js';
 import { openOutreachFor, showMode } from './outreach.js';
 import { showError, showStatus } from './status.js';
@@ -15,6 +18,7 @@ const CHILDREN = ['children_0', 'children_1', 'children_2', 'children_3plus'];
 // Answers typed but not sent with 「直しました」 yet, by mark id: the list is drawn again
 // after every sync, which must not lose them.
 const drafts = new Map();
+let drawing = 0; // the latest refresh of the list
 
 // Each kind of entry: its title, its one-line summary, how it opens and how it goes again.
 const KINDS = {
@@ -74,7 +78,7 @@ function markBlock(mark, session, refresh) {
   }
   for (const item of mark.rejected) {
     block.append(element('p', { className: 'error',
-      text: `${t(`reason.${item.reason}`)}: ${pickLanguage(item.message ?? '')}` }));
+      text: rejectionText(item) }));
   }
   const inputId = `review-answer-${mark.id}`;
   const input = element('input', { attrs: { id: inputId, type: 'text',
@@ -101,7 +105,10 @@ function markBlock(mark, session, refresh) {
   return block;
 }
 
-function entryItem({ entry, state, rejected }, marks, session, siteNames, refresh) {
+function entryItem({ entry, state: sending, rejected }, marks, conflicts, session, siteNames,
+  refresh) {
+  // Sent, but someone else's edit won over part of it: say so rather than 「送信済み」.
+  const state = sending === 'sent' && conflicts.length ? 'conflict' : sending;
   const item = document.createElement('li');
   item.dataset.state = state;
   item.dataset.record = entry.recordId;
@@ -122,7 +129,7 @@ function entryItem({ entry, state, rejected }, marks, session, siteNames, refres
   for (const item_ of rejected) {
     const reason = document.createElement('p');
     reason.className = 'error';
-    reason.textContent = `${t(`reason.${item_.reason}`)}: ${pickLanguage(item_.message ?? '')}`;
+    reason.textContent = rejectionText(item_);
     text.append(reason);
   }
   const actions = document.createElement('div');
@@ -143,26 +150,58 @@ function entryItem({ entry, state, rejected }, marks, session, siteNames, refres
   }
   const open = marks.some((mark) => mark.status === 'open');
   if (marks.length) item.dataset.review = open ? 'open' : 'done';
-  item.append(text, ...marks.map((mark) => markBlock(mark, session, refresh)), actions);
+  item.append(text, ...conflicts.map((conflict) => conflictBlock(conflict, session, refresh)),
+    ...marks.map((mark) => markBlock(mark, session, refresh)), actions);
+  return item;
+}
+
+// A conflict on a record this phone holds no entry of (written on another phone, or before
+// this one was set up): shown on its own, so its author still sees and settles it.
+function conflictItem(recordKey, conflicts, session, siteNames, refresh) {
+  const [collection, recordId] = recordKey.split(/\/(.*)/s);
+  const [siteId, date, slot] = recordId.split(':');
+  const title = collection === 'visit' && slot
+    ? KINDS.visit.title({ siteId, date, session: slot }, siteNames)
+    : t('entries.conflict_record');
+  const item = element('li', {}, element('div', {},
+    element('strong', { text: title }),
+    element('p', {}, element('span', { className: 'badge conflict', text: t('entries.conflict') }))),
+  ...conflicts.map((conflict) => conflictBlock(conflict, session, refresh)));
+  item.dataset.state = 'conflict';
+  item.dataset.record = recordId;
+  item.dataset.collection = collection;
   return item;
 }
 
 export async function showEntries(session, directory) {
   const siteNames = new Map((directory?.sites ?? []).map((site) => [String(site.id), site.name]));
   const refresh = async () => {
-    const marks = await review.marksByTarget(session.user.id);
+    // Asking the server for conflicts takes a while: only the latest refresh may draw, or
+    // an older one finishing late would put back a state the list has left.
+    const serial = ++drawing;
+    const [marks, listed] = await Promise.all([review.marksByTarget(session.user.id),
+      myConflicts(session)]);
+    const conflicts = conflictsByRecord(listed);
     const marksOf = (row) => marks.get(row.entry.recordKey) ?? [];
-    const asked = (row) => (marksOf(row).some((mark) => mark.status === 'open') ? 0 : 1);
-    // Entries the hub asked about come first, so an old one is not lost below the rest.
+    const conflictsOf = (row) => conflicts.get(row.entry.recordKey) ?? [];
+    const asked = (row) => (marksOf(row).some((mark) => mark.status === 'open')
+      || conflictsOf(row).length ? 0 : 1);
+    // Entries the hub asked about, or whose note someone else changed, come first, so an
+    // old one is not lost below the rest.
     const rows = [...await visits.myEntries(session.user.id),
       ...await outreach.myEntries(session.user.id)]
       .sort((a, b) => asked(a) - asked(b) || b.entry.updatedAt - a.entry.updatedAt);
-    document.getElementById('entries-empty').hidden = rows.length > 0;
+    if (serial !== drawing) return;
+    const shownKeys = new Set(rows.map((row) => row.entry.recordKey));
+    const elsewhere = [...conflicts].filter(([recordKey]) => !shownKeys.has(recordKey));
+    document.getElementById('entries-empty').hidden = rows.length + elsewhere.length > 0;
     const list = document.getElementById('entry-list');
     const focused = list.contains(document.activeElement) ? document.activeElement.id : '';
     list.replaceChildren(
-      ...rows.slice(0, 100).map((row) => entryItem(row, marksOf(row), session, siteNames,
-        refresh)));
+      ...elsewhere.map(([recordKey, found]) => conflictItem(recordKey, found, session, siteNames,
+        refresh)),
+      ...rows.slice(0, 100).map((row) => entryItem(row, marksOf(row), conflictsOf(row), session,
+        siteNames, refresh)));
     // Drawn again after a sync while the user types an answer: keep them where they were.
     if (focused) document.getElementById(focused)?.focus();
   };

@@ -1,5 +1,5 @@
 // The one live region: short, kind messages that a screen reader reads out.
-import { pickLanguage, t } from '../i18n.js';
+import { apiErrorText } from '../error-words.js';
 
 export function showStatus(text, { error = false } = {}) {
   const element = document.getElementById('status');
@@ -7,7 +7,8 @@ export function showStatus(text, { error = false } = {}) {
   element.classList.toggle('error', error);
 }
 
+// Worded from the error's code and fields, in the screen's language: the server's own
+// message is for developers, and often English only.
 export function showError(error) {
-  showStatus(error.code === 'offline' ? t('error.offline') : pickLanguage(error.message),
-    { error: true });
+  showStatus(apiErrorText(error), { error: true });
 }

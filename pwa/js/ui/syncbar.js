@@ -1,5 +1,6 @@
 // What the phone has not sent yet, when it last synced, and what went wrong, in words.
-import { currentLang, pickLanguage, t } from '../i18n.js';
+import { apiErrorText } from '../error-words.js';
+import { currentLang, t } from '../i18n.js';
 import { onSyncState, syncNow } from '../sync.js';
 
 let storageRefused = false;
@@ -27,7 +28,7 @@ function render(state) {
   const problem = document.getElementById('sync-problem');
   const messages = [];
   if (state.rejected) messages.push(t('sync.rejected', { count: state.rejected }));
-  if (state.problem) messages.push(t('sync.problem', { message: pickLanguage(state.problem.message) }));
+  if (state.problem) messages.push(t('sync.problem', { message: apiErrorText(state.problem) }));
   problem.textContent = messages.join(' ');
   problem.hidden = messages.length === 0;
   document.getElementById('storage-warning').hidden = !(storageRefused && state.pending > 0);
