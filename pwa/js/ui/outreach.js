@@ -112,8 +112,13 @@ async function count(field, delta) {
 
 async function render() {
   if (!screen?.entry) return;
-  screen.entry = await outreach.reload(screen.entry);
-  screen.record = await outreach.recordOf(screen.entry);
+  const drawn = screen;
+  const entry = await outreach.reload(drawn.entry);
+  const record = await outreach.recordOf(entry);
+  // Set up again meanwhile (another language, a new sign-in): that screen draws itself.
+  if (screen !== drawn) return;
+  screen.entry = entry;
+  screen.record = record;
   for (const output of document.querySelectorAll('#outreach-form output')) {
     const field = output.id.slice('outreach-count-'.length);
     output.value = outreach.shownCount(screen.entry, screen.record, field);
