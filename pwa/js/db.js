@@ -2,7 +2,8 @@
 //
 // Stores:
 //   session    who is signed in ('current'), and the last user ('last_user')
-//   meta       the device identity, the sync cursor, the clock, the last sync time
+//   meta       the device identity, the sync cursor, the clock, the last sync time, the
+//              session each user last changed, whether the storage warning was shown
 //   replica    records pulled from the server, keyed "collection/record_id"
 //   entries    each user's own session logs on this phone: what they typed, and how much
 //              of it the server's copy includes; keyed "user|collection/record_id"

@@ -70,7 +70,13 @@ def test_an_over_long_note_stays_on_the_phone_and_the_counts_still_reach_the_ser
     assert not record.get("notes")  # never sent while too long
     expect(page.locator("#sync-problem")).to_be_hidden()
     assert notes.input_value() == "あ" * 2001  # still on the phone
+    page.get_by_role("button", name="わたしの記録").click()
+    expect(page.locator("#entry-list li[data-state=waiting]")).to_have_count(1)
+    page.get_by_role("button", name="記録する").click()
 
+    notes.fill("😀" * 2000)  # counted as the server counts: characters, not UTF-16 units
+    expect(page.locator("#notes-count")).to_have_text("2000 / 2000 文字")
+    expect(notes).to_have_attribute("aria-invalid", "false")
     notes.fill("あ" * 2000)  # shortened: now it goes
     notes.blur()
     expect(page.locator("#notes-count")).to_have_text("2000 / 2000 文字")
@@ -166,7 +172,7 @@ def test_reopening_shows_the_session_last_counted_and_the_worry_button_counts_th
 
 
 def test_reopening_on_a_later_day_opens_today_and_offers_the_last_session(
-        live, page, context, signed_in, worker_activated):
+        live, page, context, signed_in, worker_activated, tmp_path):
     signed_in(page, live.url, "yamada")
     expect(page.locator("#log-view")).to_be_visible()
     worker_activated(page)
@@ -186,6 +192,7 @@ def test_reopening_on_a_later_day_opens_today_and_offers_the_last_session(
     earlier = again.locator("#log-earlier")
     expect(earlier).to_be_visible()
     expect(earlier).to_contain_text("午前")
+    again.screenshot(path=str(tmp_path / "log-earlier.png"))
     earlier.get_by_role("button", name="前回の記録を開く").click()
     expect(again.locator("#log-form")).to_have_attribute("data-record",
                                                          re.compile(":2026-11-03:am$"))
