@@ -172,7 +172,7 @@ def test_reopening_shows_the_session_last_counted_and_the_worry_button_counts_th
 
 
 def test_reopening_on_a_later_day_opens_today_and_offers_the_last_session(
-        live, page, context, signed_in, worker_activated, tmp_path):
+        live, page, context, signed_in, worker_activated, axe_violations, tmp_path):
     signed_in(page, live.url, "yamada")
     expect(page.locator("#log-view")).to_be_visible()
     worker_activated(page)
@@ -193,6 +193,7 @@ def test_reopening_on_a_later_day_opens_today_and_offers_the_last_session(
     expect(earlier).to_be_visible()
     expect(earlier).to_contain_text("午前")
     again.screenshot(path=str(tmp_path / "log-earlier.png"))
+    assert axe_violations(again) == []
     earlier.get_by_role("button", name="前回の記録を開く").click()
     expect(again.locator("#log-form")).to_have_attribute("data-record",
                                                          re.compile(":2026-11-03:am$"))
@@ -200,23 +201,28 @@ def test_reopening_on_a_later_day_opens_today_and_offers_the_last_session(
     expect(earlier).to_be_hidden()
 
 
+@pytest.mark.parametrize("language", ["ja", "en"])
 def test_the_undo_bar_covers_neither_the_session_picker_nor_the_last_lines(
-        live, page, signed_in, tmp_path):
+        live, page, signed_in, tmp_path, language):
     signed_in(page, live.url, "yamada")
     expect(page.locator("#log-form")).to_have_attribute("data-record", re.compile(":day$"))
-    wait_until_sent(page)
+    if language == "en":
+        page.get_by_role("button", name="English").click()
+        expect(page.get_by_role("heading", name="Session log")).to_be_visible()
+    expect(page.locator("#sync-pending")).to_have_text(
+        "すべて送信済み" if language == "ja" else "All sent", timeout=15_000)
     undo = box(page, ".undo-bar")
     assert in_view(page, undo)
     for picker in ("#log-site", "#log-date", "#log-session"):
         assert not overlap(box(page, picker), undo), picker
         assert in_view(page, box(page, picker)), picker
-    page.screenshot(path=str(tmp_path / "log-top.png"))
+    page.screenshot(path=str(tmp_path / f"log-top-{language}.png"))
 
     page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
     page.wait_for_timeout(100)
     last = box(page, "#worry-hint")
     assert last["y"] + last["height"] <= box(page, ".undo-bar")["y"]
-    page.screenshot(path=str(tmp_path / "log-bottom.png"))
+    page.screenshot(path=str(tmp_path / f"log-bottom-{language}.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
