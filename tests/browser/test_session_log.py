@@ -314,3 +314,21 @@ def test_the_log_screen_with_its_messages_has_no_serious_accessibility_problems(
     expect(page.get_by_role("dialog")).to_be_visible()
     page.screenshot(path=str(tmp_path / f"log-worry-{language}.png"))
     assert axe_violations(page) == []
+
+
+def test_a_wish_ticked_while_the_screen_redraws_stays_ticked(live, page, signed_in):
+    signed_in(page, live.url, "yamada")
+    expect(page.locator("#log-form")).to_have_attribute("data-record", re.compile(":day$"))
+    wait_until_sent(page)
+    box = page.locator("#log-needs input[value=outdoor_play]")
+    # A redraw is under way (sync just reported) when the tick lands: it must not undo it.
+    page.evaluate("""async () => {
+      await (await import('/js/sync.js')).refreshCounts();
+      document.querySelector('#log-needs input[value=outdoor_play]').click();
+    }""")
+    expect(box).to_be_checked()
+    page.wait_for_timeout(300)
+    expect(box).to_be_checked()
+    wait_until_sent(page)
+    (record,) = visits_on_server(live).values()
+    assert record["needs"] == ["outdoor_play"]

@@ -17,6 +17,9 @@ let notesTimer = null;
 let openedFor = null; // the user the pickers were last set for
 let earlier = null; // the session last changed, when the log opened on today's instead
 let toldOffline = false; // "saved on this phone" is said once each time the signal drops
+// Wishes ticked whose save is still queued: a redraw already under way must show the tick,
+// not the stored state from before it, and the save must keep what the user chose.
+const tickedNeeds = new Map();
 
 addEventListener('online', () => { toldOffline = false; });
 
@@ -83,11 +86,19 @@ function buildForm() {
     const box = document.createElement('input');
     box.type = 'checkbox';
     box.value = tag;
-    box.onchange = () => enqueue(async () => {
-      screen.entry = await visits.setNeed(screen.entry, tag, box.checked);
-      await changed();
-      await render();
-    });
+    box.onchange = () => {
+      const tick = { on: box.checked };
+      tickedNeeds.set(tag, tick);
+      enqueue(async () => {
+        try {
+          screen.entry = await visits.setNeed(screen.entry, tag, tick.on);
+        } finally {
+          if (tickedNeeds.get(tag) === tick) tickedNeeds.delete(tag);
+        }
+        await changed();
+        await render();
+      });
+    };
     label.append(box, t(`need.${tag}`));
     return label;
   }));
@@ -157,7 +168,9 @@ async function render() {
     output.value = visits.shownCount(screen.entry, screen.record, field);
   }
   const needs = visits.shownNeeds(screen.entry, screen.record);
-  for (const box of document.querySelectorAll('#log-needs input')) box.checked = needs.has(box.value);
+  for (const box of document.querySelectorAll('#log-needs input')) {
+    box.checked = tickedNeeds.get(box.value)?.on ?? needs.has(box.value);
+  }
   const notes = document.getElementById('log-notes');
   if (!notesEdited && document.activeElement !== notes) {
     notes.value = visits.shownNotes(screen.entry, screen.record);

@@ -9,6 +9,7 @@ let lastState = null;
 // it is read, 'due' while it may be shown, 'showing', then 'done'.
 let warning = 'unknown';
 let installOffer = null; // the browser's offer to install the app, kept for the button
+const ARRIVING_MS = 700;
 
 // Chromium offers installing through this event; the app shows its own button instead
 // of the browser's bar, and only where it helps: with the storage warning.
@@ -74,6 +75,11 @@ function renderWarning(state) {
   if (warning === 'due' && storageRefused && state.pending > 0) {
     warning = 'showing';
     setMeta('storage_warned', true).catch(() => {});
+    // It appears right under the thumb that just counted: a tap already on its way must
+    // reach the counter, not this warning's buttons.
+    const element = document.getElementById('storage-warning');
+    element.classList.add('arriving');
+    setTimeout(() => element.classList.remove('arriving'), ARRIVING_MS);
   }
   document.getElementById('storage-warning').hidden = warning !== 'showing';
   if (warning !== 'showing') return;
