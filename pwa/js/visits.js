@@ -108,7 +108,8 @@ export function resend(entry, rejected) {
     if (field === 'notes') return entry.notes === '' ? null : entry.notes ?? null;
     return entry.mine[field];
   }, async (current, changes) => {
-    const { notes, ...rest } = changes;
+    // The fields a record's id names are stated again by staging wherever still needed.
+    const { notes, site_id: _site, session_date: _date, session: _slot, ...rest } = changes;
     let saved = current;
     if (Object.keys(rest).length) saved = await save(saved, rest);
     if ('notes' in changes) saved = await setNotes(saved, notes ?? '');

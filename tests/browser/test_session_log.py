@@ -287,6 +287,25 @@ def test_the_storage_warning_says_what_helps_and_shows_once(live, page, context,
     expect(warning).to_be_hidden()  # nor after reopening
 
 
+def test_on_an_iphone_the_storage_warning_says_how_to_add_the_app_to_the_home_screen(
+        live, browser, signed_in):
+    iphone = browser.new_context(viewport={"width": 360, "height": 740}, locale="ja-JP",
+                                 user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X)"
+                                 " AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0"
+                                 " Mobile/15E148 Safari/604.1")
+    iphone.add_init_script(STORAGE_REFUSED_JS)
+    page = iphone.new_page()
+    signed_in(page, live.url, "yamada")
+    expect(page.locator("#log-form")).to_have_attribute("data-record", re.compile(":day$"))
+    wait_until_sent(page)
+    iphone.set_offline(True)
+    plus(page, "保護者")
+    warning = page.locator("#storage-warning")
+    expect(warning).to_contain_text("共有ボタンから「ホーム画面に追加」")
+    expect(warning.get_by_role("button", name="ホーム画面に追加する")).to_be_hidden()
+    iphone.close()
+
+
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_the_log_screen_with_its_messages_has_no_serious_accessibility_problems(
         live, page, context, signed_in, axe_violations, language, tmp_path):
