@@ -299,6 +299,7 @@ export async function showLog(session, directory, sites) {
     document.getElementById(id).onchange = () => enqueue(selectEntry);
   }
   document.getElementById('log-open-earlier').onclick = () => enqueue(async () => {
+    if (!earlier) return;
     pick(earlier);
     await selectEntry();
     earlier = null;
