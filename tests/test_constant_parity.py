@@ -12,18 +12,20 @@ from pathlib import Path
 import pytest
 
 from server.cards.tokens import _READ_AS, CODE_ALPHABET
-from sync.collections import CARD_STATUS
+from sync.collections import CARD_STATUS, VISIT
 from sync.vocabulary import CHILD_AGE_BANDS
 
-CARDS_JS = Path(__file__).resolve().parent.parent / "pwa" / "js" / "cards.js"
+JS = Path(__file__).resolve().parent.parent / "pwa" / "js"
+CARDS_JS = JS / "cards.js"
+VISITS_JS = JS / "visits.js"
 
 
-def js_match(pattern: str, what: str) -> re.Match:
-    """The first match of ``pattern`` in cards.js; fails the test, naming ``what``, if none."""
-    source = CARDS_JS.read_text(encoding="utf-8")
+def js_match(pattern: str, what: str, script: Path = CARDS_JS) -> re.Match:
+    """The first match of ``pattern`` in ``script``; fails the test, naming ``what``, if none."""
+    source = script.read_text(encoding="utf-8")
     match = re.search(pattern, source, re.DOTALL)
     if match is None:
-        pytest.fail(f"{what} not found in pwa/js/cards.js (pattern {pattern!r}): "
+        pytest.fail(f"{what} not found in pwa/js/{script.name} (pattern {pattern!r}): "
                     "if it moved or changed form, update this parity test with it")
     return match
 
@@ -71,3 +73,17 @@ def test_the_open_days_horizon_is_the_same_in_python_and_javascript():
 
     assert int(match[1]) == HORIZON_DAYS, (
         "pwa/js/finder.js OPEN_HORIZON_DAYS != server/directory/opening.py HORIZON_DAYS")
+
+
+def test_the_phone_holds_back_exactly_the_notes_the_server_would_refuse():
+    limit = int(js_match(r"\bexport const NOTES_LIMIT\s*=\s*(\d+)", "const NOTES_LIMIT",
+                         VISITS_JS)[1])
+    # The phone counts code points ([...notes].length), as Python's len does.
+    counted = js_match(r"export function notesLength\(notes\) \{(.*?)\n\}", "notesLength",
+                       VISITS_JS)[1]
+    check = VISIT.fields["notes"].check
+
+    assert "[...notes].length" in counted
+    assert check("😀" * limit) is None, "pwa/js/visits.js NOTES_LIMIT > the server's limit"
+    assert check("あ" * (limit + 1)) is not None, (
+        "pwa/js/visits.js NOTES_LIMIT < the server's limit (sync/collections.py VISIT notes)")

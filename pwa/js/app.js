@@ -13,7 +13,7 @@ import { showLog } from './ui/log.js';
 import { offerTabs, onView, showTabs, showView, wireTabs } from './ui/nav.js';
 import { showOutreach } from './ui/outreach.js';
 import { showSignIn } from './ui/signin.js';
-import { showError, showStatus } from './ui/status.js';
+import { rerenderStatus, showError, showStatus } from './ui/status.js';
 import { rerenderSyncBar, showSyncBar } from './ui/syncbar.js';
 
 let current = null; // { session, directory }
@@ -80,6 +80,7 @@ async function start() {
   document.getElementById('lang-toggle').onclick = () => {
     toggleLanguage();
     rerenderSyncBar();
+    rerenderStatus();
     if (current) signedIn(current.session);
   };
   onSyncState((state) => {

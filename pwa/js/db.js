@@ -2,7 +2,8 @@
 //
 // Stores:
 //   session    who is signed in ('current'), and the last user ('last_user')
-//   meta       the device identity, the sync cursor, the clock, the last sync time
+//   meta       the device identity, the sync cursor, the clock, the last sync time, the
+//              session each user last changed, whether the storage warning was shown
 //   replica    records pulled from the server, keyed "collection/record_id"
 //   entries    each user's own session logs on this phone: what they typed, and how much
 //              of it the server's copy includes; keyed "user|collection/record_id"
@@ -150,27 +151,47 @@ export function getReplica(key) {
 
 // Saves what the user changed in an entry and stages its changes, in one step. What sync
 // wrote to the entry meanwhile (acked, included, seenVersion) is kept, never overwritten
-// by the screen's copy. The changes fold into the record's waiting op when there is one
-// that was never sent (taking the new op's later clock), else `op` is queued.
-// Resolves with the entry as stored.
-export function stageChange(entry, op) {
+// by the screen's copy. The changes fold into the record's waiting op of the same `lane`
+// when there is one that was never sent (taking the new op's later clock), else `op` is
+// queued; with no `op` the entry alone is saved (a note kept on the phone, not sent).
+//   lane    ops of different lanes never fold together: a note the server refuses must
+//           not take the counts down with it, so notes travel in a lane of their own.
+//   stated  the fields a record's first op must state: every op carries them until the
+//           server has answered one, since whichever op arrives first creates the record.
+//   empty   the entry now says nothing. If nothing of it ever left the phone, its waiting
+//           ops are dropped and the entry forgotten: an undo of a new record must not
+//           create it on the server. Once an op has left, the change is sent as usual.
+// Resolves with the entry as stored (or, when forgotten, as it would have been).
+export function stageChange(entry, op, { lane = 'main', stated = {}, empty = false } = {}) {
   return transact(['entries', 'outbox'], 'readwrite', async ({ entries, outbox }) => {
     const stored = await ask(entries.get(entry.key));
     const saved = stored ? { ...entry, acked: stored.acked, included: stored.included,
-      seenVersion: stored.seenVersion } : entry;
-    entries.put(saved);
+      seenVersion: stored.seenVersion, sentAt: stored.sentAt } : entry;
     const waiting = await ask(outbox.index('entry').getAll(entry.key));
+    const left = saved.sentAt || Object.keys(saved.acked).length
+      || waiting.some((item) => item.sent);
+    if (empty && !left) {
+      for (const item of waiting) outbox.delete(item.op.op_id);
+      entries.delete(entry.key);
+      return saved;
+    }
+    entries.put(saved);
+    if (!op) return saved;
+    const known = saved.sentAt || saved.seenVersion !== null && saved.seenVersion !== undefined;
+    const changes = known ? op.changes : { ...stated, ...op.changes };
     // Never into an op that has left the phone: the server may hold it already, and
     // would answer a resend of that op id with its first answer, dropping the change.
-    const open = waiting.find((item) => item.state === 'pending' && !item.sent);
+    const open = waiting.find((item) => item.state === 'pending' && !item.sent
+      && (item.lane ?? 'main') === lane);
     if (open) {
-      open.op.changes = mergeChanges(open.op.changes, op.changes);
+      open.op.changes = mergeChanges(open.op.changes, changes);
       open.op.hlc = op.hlc;
       open.updatedAt = Date.now();
       outbox.put(open);
     } else {
       op.base_version = saved.seenVersion;
-      outbox.put({ op, userId: entry.userId, entryKey: entry.key, state: 'pending',
+      op.changes = changes;
+      outbox.put({ op, userId: entry.userId, entryKey: entry.key, state: 'pending', lane,
         updatedAt: Date.now() });
     }
     return saved;
@@ -211,7 +232,8 @@ export function settleOps(items, results) {
       const result = byId.get(item.op.op_id);
       if (!result) continue;
       if (result.status === 'rejected') {
-        outbox.put({ ...item, state: 'rejected', reason: result.reason, message: result.message });
+        outbox.put({ ...item, state: 'rejected', reason: result.reason, message: result.message,
+          field: result.field, fault: result.fault, limit: result.limit });
         continue;
       }
       outbox.delete(item.op.op_id);
@@ -219,6 +241,9 @@ export function settleOps(items, results) {
       if (!entry) continue;
       for (const [field, value] of Object.entries(item.op.changes)) {
         if (typeof value === 'number') entry.acked[field] = { value, version: result.version };
+      }
+      if ('notes' in item.op.changes) {
+        entry.notesSent = { value: item.op.changes.notes ?? '', version: result.version };
       }
       entry.sentAt = Date.now();
       touched.set(item.entryKey, entry);
@@ -242,6 +267,14 @@ export function applyPulled(changes, cursor, askedFrom) {
           if (acked.version <= change.version) entry.included[field] = acked.value;
         }
         entry.seenVersion = change.version;
+        // The record now holds the note this phone sent, or what beat it (a conflict, to
+        // be settled in "my entries"): from here the record's note is the one shown,
+        // unless the user has typed again since.
+        if (entry.notesSent && entry.notesSent.version <= change.version
+            && (entry.notes ?? '') === entry.notesSent.value) {
+          delete entry.notes;
+          delete entry.notesSent;
+        }
         entries.put(entry);
       }
     }
@@ -250,16 +283,19 @@ export function applyPulled(changes, cursor, askedFrom) {
   });
 }
 
-// The entries with an op still in the outbox (waiting, or rejected to be fixed).
-async function waitingEntries(outbox) {
-  return new Set((await ask(outbox.getAll())).map((item) => item.entryKey));
+// The entries with an op still in the outbox (waiting, or rejected to be fixed), or with
+// a note kept on the phone until it is short enough to send.
+async function waitingEntries(outbox, entries) {
+  const keys = new Set((await ask(outbox.getAll())).map((item) => item.entryKey));
+  for (const entry of await ask(entries.getAll())) if (entry.notesHeld) keys.add(entry.key);
+  return keys;
 }
 
 // A lost phone keeps only what it has not sent yet: entries the server already holds,
 // and the card tokens ready to use, are removed.
 export function forgetSent() {
   return transact(['entries', 'outbox', 'pool'], 'readwrite', async ({ entries, outbox, pool }) => {
-    const waiting = await waitingEntries(outbox);
+    const waiting = await waitingEntries(outbox, entries);
     for (const entry of await ask(entries.getAll())) {
       if (!waiting.has(entry.key)) entries.delete(entry.key);
     }
@@ -271,7 +307,7 @@ export function forgetSent() {
 // Older ones leave the phone (the server has them), so a lost phone holds little.
 export function pruneSentEntries(beforeDate) {
   return transact(['entries', 'outbox'], 'readwrite', async ({ entries, outbox }) => {
-    const waiting = await waitingEntries(outbox);
+    const waiting = await waitingEntries(outbox, entries);
     let pruned = 0;
     for (const entry of await ask(entries.getAll())) {
       const day = entry.date ?? entry.card?.issued_on;

@@ -33,13 +33,20 @@ async function makeOp(entry, changes) {
   };
 }
 
-// Resolves with the entry as stored (with what sync learnt of it meanwhile).
-export async function stage(entry, changes) {
+// Resolves with the entry as stored (with what sync learnt of it meanwhile). `options`
+// are db.stageChange's: the op's lane, the fields a first op states, whether the entry
+// is now empty.
+export async function stage(entry, changes, options = {}) {
   const updated = { ...entry, updatedAt: Date.now() };
-  const saved = await db.stageChange(updated, await makeOp(updated, changes));
+  const saved = await db.stageChange(updated, await makeOp(updated, changes), options);
   refreshCounts();
   syncSoon();
   return saved;
+}
+
+// Saves the entry on this phone only, with no op: for what must not be sent as it is.
+export function keep(entry) {
+  return db.stageChange({ ...entry, updatedAt: Date.now() }, null);
 }
 
 // The entry as stored now (sync updates what the server holds of it in the background),
@@ -53,11 +60,10 @@ export function replicaOf(entry) {
   return db.getReplica(entry.recordKey);
 }
 
-// The first op of a record states the fields its id names (the server checks them against
-// it); later ops carry only what changed.
-export function stageStating(entry, changes, stated) {
-  if (entry.firstSaved) return stage(entry, changes);
-  return stage({ ...entry, firstSaved: true }, { ...stated, ...changes });
+// A record's first op states the fields its id names (the server checks them against
+// it); once the server has answered one, ops carry only what changed.
+export function stageStating(entry, changes, stated, options = {}) {
+  return stage(entry, changes, { ...options, stated });
 }
 
 // A tap on + or −: this user's own count moves, never below zero; the op carries the
@@ -105,12 +111,13 @@ export async function entriesOf(userId, collection) {
     .map((entry) => {
       const items = byEntry.get(entry.key) ?? [];
       const rejected = items.filter((item) => item.state === 'rejected');
-      const state = rejected.length ? 'rejected' : items.length ? 'waiting' : 'sent';
+      const state = rejected.length ? 'rejected'
+        : items.length || entry.notesHeld ? 'waiting' : 'sent';
       return { entry, state, rejected };
     });
 }
 
-// Sends a rejected entry again after the user corrected it: one new op carries, for each
+// Sends a rejected entry again after the user corrected it: ``save`` stages, for each
 // field its rejected ops held, ``current(field)`` (or what the op held, if that says
 // nothing), and only then are those ops closed.
 export async function resendRejected(entry, rejected, current, save) {

@@ -123,5 +123,12 @@ def test_the_winner_sees_no_conflict_and_the_loser_takes_the_other_text_on_anoth
     expect(other.locator("#entry-list li[data-state=conflict]")).to_have_count(0)
     expect(other.locator("#entries-empty")).to_be_visible()
     assert server_state(live)[:2] == ("あとのメモ", 0)
+
+    # Her first phone, which sent the losing note, shows the session's note as it now
+    # is once it has pulled, not the text it typed.
+    yamada.reload()
+    expect(yamada.locator("#log-view")).to_be_visible()
+    open_session(yamada, "2026-11-27")
+    expect(yamada.get_by_label("メモ")).to_have_value("あとのメモ", timeout=15_000)
     for context in (yamada_context, sato_context, other_context):
         context.close()

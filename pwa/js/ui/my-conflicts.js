@@ -3,6 +3,7 @@
 import { settle } from '../conflicts.js';
 import { fieldLabel } from '../error-words.js';
 import { t } from '../i18n.js';
+import { takeRecordNotes } from '../visits.js';
 import { button, element } from './dom.js';
 import { showError, showStatus } from './status.js';
 
@@ -23,6 +24,9 @@ export function conflictBlock(conflict, session, refresh) {
     offline.hidden = true;
     try {
       await settle(session, conflict, keep);
+      if (!keep && conflict.collection === 'visit' && conflict.field === 'notes') {
+        await takeRecordNotes(session.user.id, conflict.record_id);
+      }
       showStatus(t(keep ? 'entries.conflict_kept' : 'entries.conflict_taken', { field: label }));
       await refresh();
     } catch (error) {

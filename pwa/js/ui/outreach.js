@@ -23,6 +23,7 @@ let queue = Promise.resolve();
 let stopListening = () => {};
 const edited = new Set(); // typed but not saved yet: the screen must not overwrite these
 const timers = {};
+const tickedTopics = new Map(); // topics ticked whose save is still queued
 
 // Taps are applied one after another, so a quick double tap counts twice, never once.
 function enqueue(work) {
@@ -79,10 +80,19 @@ function buildForm() {
   for (const [id, , fields] of GROUPS) legendAnd($(id), fields.map(counterRow));
   legendAnd($('outreach-topics'), outreach.TOPICS.map((topic) => {
     const box = element('input', { attrs: { type: 'checkbox', value: topic } });
-    box.onchange = () => enqueue(async () => {
-      screen.entry = await outreach.setTopic(screen.entry, topic, box.checked);
-      await render();
-    });
+    // What the user chose, kept until saved: a redraw already under way must not undo it.
+    box.onchange = () => {
+      const tick = { on: box.checked };
+      tickedTopics.set(topic, tick);
+      enqueue(async () => {
+        try {
+          screen.entry = await outreach.setTopic(screen.entry, topic, tick.on);
+        } finally {
+          if (tickedTopics.get(topic) === tick) tickedTopics.delete(topic);
+        }
+        await render();
+      });
+    };
     return element('label', { className: 'chip' }, box, t(`outreach.topic.${topic}`));
   }));
   const all = screen.directory?.sites ?? [];
@@ -112,15 +122,20 @@ async function count(field, delta) {
 
 async function render() {
   if (!screen?.entry) return;
-  screen.entry = await outreach.reload(screen.entry);
-  screen.record = await outreach.recordOf(screen.entry);
+  const drawn = screen;
+  const entry = await outreach.reload(drawn.entry);
+  const record = await outreach.recordOf(entry);
+  // Set up again meanwhile (another language, a new sign-in): that screen draws itself.
+  if (screen !== drawn) return;
+  screen.entry = entry;
+  screen.record = record;
   for (const output of document.querySelectorAll('#outreach-form output')) {
     const field = output.id.slice('outreach-count-'.length);
     output.value = outreach.shownCount(screen.entry, screen.record, field);
   }
   const topics = outreach.shownTopics(screen.entry, screen.record);
   for (const box of document.querySelectorAll('#outreach-topics input')) {
-    box.checked = topics.has(box.value);
+    box.checked = tickedTopics.get(box.value)?.on ?? topics.has(box.value);
   }
   for (const [field, id] of Object.entries(CONTROLS)) {
     const control = $(id);
