@@ -108,11 +108,14 @@ export function myEntries(userId) {
 }
 
 // Sends a rejected entry again after the user corrected it: its counts and wishes in
-// one op, its note in another (or kept on the phone while it is too long).
-export function resend(entry, rejected) {
+// one op, its note in another (or kept on the phone while it is too long). The note is
+// the one shown: once the record holds a note this phone sent since, the entry keeps no
+// copy of its own.
+export async function resend(entry, rejected) {
+  const notes = shownNotes(entry, await replicaOf(entry));
   return resendRejected(entry, rejected, (field) => {
     if (field === 'needs') return setChange(entry.needs);
-    if (field === 'notes') return entry.notes === '' ? null : entry.notes ?? null;
+    if (field === 'notes') return notes === '' ? null : notes;
     return entry.mine[field];
   }, async (current, changes) => {
     // The fields a record's id names are stated again by staging wherever still needed.

@@ -146,8 +146,9 @@ def test_a_rejected_entry_shows_why_and_goes_again_once_fixed(live, page, signed
                                                           timeout=15_000)
     page.get_by_role("button", name="わたしの記録").click()
     item = page.locator("#entry-list li[data-state=rejected]")
-    expect(item).to_contain_text("内容に誤りがあります")
-    # Worded on the phone from the codes: the server's English message never shows.
+    # Worded on the phone from the codes (reason, field, fault, limit): which field and
+    # what to do, and the server's English message never shows.
+    expect(item).to_contain_text("メモは 2000 文字までです。短くして、もう一度送ってください。")
     expect(item).not_to_contain_text("must be at most")
 
     item.get_by_role("button", name="開いて直す").click()
