@@ -61,6 +61,31 @@ async function listDevices(session, wardCode) {
   list.replaceChildren(...devices.map((device) => deviceItem(device, session, wardCode)));
 }
 
+// Renames a device to the name typed in `input`: the device as renamed, or null when the
+// name cannot be used (said by the input) or the server refused it. This phone's own
+// name is kept in its session too, for settings to show.
+export async function renameDevice(session, deviceId, input) {
+  const name = validDeviceName(input.value);
+  if (!name) {
+    showStatus(t('devices.name_invalid'), { error: true });
+    input.focus();
+    return null;
+  }
+  try {
+    const renamed = await request('PATCH', `/api/devices/${deviceId}`,
+      { token: session.token, body: { name } });
+    if (renamed.id === session.deviceId) {
+      session.deviceName = renamed.name;
+      document.getElementById('device-name').value = renamed.name;
+      await putSession(session);
+    }
+    return renamed;
+  } catch (error) {
+    showError(error);
+    return null;
+  }
+}
+
 // The rename form takes the item's place until it is saved or given up.
 function renameForm(device, session, wardCode, item) {
   const id = `device-name-${device.id}`;
@@ -77,23 +102,8 @@ function renameForm(device, session, wardCode, item) {
       .catch(showError)));
   form.onsubmit = async (event) => {
     event.preventDefault();
-    const name = validDeviceName(input.value);
-    if (!name) {
-      showStatus(t('devices.name_invalid'), { error: true });
-      input.focus();
-      return;
-    }
-    try {
-      const renamed = await request('PATCH', `/api/devices/${device.id}`,
-        { token: session.token, body: { name } });
-      if (renamed.id === session.deviceId) {
-        session.deviceName = renamed.name;
-        document.getElementById('device-name').value = renamed.name;
-        await putSession(session);
-      }
-      await listDevices(session, wardCode);
-    } catch (error) {
-      showError(error);
+    if (await renameDevice(session, device.id, input)) {
+      await listDevices(session, wardCode).catch(showError);
     }
   };
   item.replaceChildren(form);

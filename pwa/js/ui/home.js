@@ -1,10 +1,10 @@
 // Settings: who is signed in, this device's name, and signing out (with a warning while
 // entries are unsent).
-import { request } from '../api.js';
-import { outboxOf, putSession } from '../db.js';
-import { deviceName, validDeviceName } from '../device-name.js';
+import { outboxOf } from '../db.js';
+import { deviceName } from '../device-name.js';
 import { t } from '../i18n.js';
 import { signOut } from '../session.js';
+import { renameDevice } from './devices.js';
 import { showError, showStatus } from './status.js';
 
 async function showDeviceName(session) {
@@ -14,22 +14,8 @@ async function showDeviceName(session) {
   if (!input.value) input.placeholder = await deviceName();
   document.getElementById('device-name-form').onsubmit = async (event) => {
     event.preventDefault();
-    const name = validDeviceName(input.value);
-    if (!name) {
-      showStatus(t('devices.name_invalid'), { error: true });
-      input.focus();
-      return;
-    }
-    try {
-      const device = await request('PATCH', `/api/devices/${session.deviceId}`,
-        { token: session.token, body: { name } });
-      session.deviceName = device.name;
-      await putSession(session);
-      input.value = device.name;
-      showStatus(t('devices.renamed', { name: device.name }));
-    } catch (error) {
-      showError(error);
-    }
+    const device = await renameDevice(session, session.deviceId, input);
+    if (device) showStatus(t('devices.renamed', { name: device.name }));
   };
 }
 
