@@ -13,6 +13,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from .. import figures
 from ..directory.models import Programme, Site, Ward
 from ..directory.queries import occurrence_dates
 from ..extensions import db
@@ -28,8 +29,6 @@ def month_days(first: date) -> tuple[date, date]:
 
 def monthly_sheets(ward: Ward, month: date) -> list[Sheet]:
     """The report of ``ward`` for the month of ``month``: the ward's sheet first."""
-    from .. import figures  # TEMPORARY until i14-fig is merged
-
     start, end = month_days(month)
     sites = db.session.scalars(select(Site).where(Site.ward_id == ward.id)
                                .order_by(Site.kind, Site.name, Site.id)).all()
