@@ -297,3 +297,116 @@ def test_bad_input_is_a_422_naming_the_field(world, path, params, field):
     error = response.get_json()["error"]
     assert error["code"] == "invalid"
     assert field in error["fields"], error
+
+
+# --- the monthly report -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def month_world(world, client, mint_card, issue_card, auth_header) -> Ward:
+    """The world's November, with a session on each side of the month, introductions and a
+    weekly programme (Mondays from 2 November: five in November)."""
+    # The last day of November counts in November, whatever the hour; 1 December does not.
+    world.push(world.writer, world.op("visit", f"{world.nursery.id}:2026-11-30:pm",
+                                      {"parents": 3, "children_2": 2, "in_ward": 3}))
+    world.push(world.writer, world.op("visit", f"{world.nursery.id}:2026-12-01:am",
+                                      {"parents": 50, "children_2": 50}))
+    for issuing, target in ((world.salon, world.hub), (world.salon, world.hub),
+                            (world.salon, world.nursery), (world.hub, world.salon)):
+        issue_card(world.writer, mint_card(world.writer, issuing)["short_code"], issuing,
+                   target)
+    admin = world.people["admin"]
+    response = client.post(f"/api/sites/{world.salon.id}/programmes",
+                           headers=world.headers[admin.id], json={
+                               "title": "親子あそび", "theme": "chat",
+                               "starts_on": "2026-11-02", "rrule": "FREQ=WEEKLY;BYDAY=MO"})
+    assert response.status_code == 201, response.get_json()
+    return world
+
+
+def november(world: Ward, site=None) -> dict:
+    """The known November numbers of the world (``month_world``), of one site or all."""
+    logs = [(s, day, parents, i) for i, (s, day, parents, _a) in enumerate(
+        world.visits.values()) if site is None or s.id == site.id]
+    late = site is None or site.id == world.nursery.id  # the log of 30 November
+    return {
+        "開催回数": len(logs) + late, "開所日数": len(logs) + late,
+        "大人（保護者）合計": sum(p for _s, _d, p, _i in logs) + 3 * late,
+        "子ども合計": sum(i % 3 for *_x, i in logs) + 2 * late,
+        "子ども 0歳": sum(i % 3 for *_x, i in logs), "子ども 2歳": 2 * late,
+        "父親": sum(i % 2 for *_x, i in logs), "区内から": 3 * late,
+        "相談 子どもの発達": len(logs), "相談の対応 その場で対応": len(logs),
+        "相談 合計": len(logs),
+    }
+
+
+def test_the_monthly_xlsx_holds_the_months_exact_totals(month_world):
+    w = month_world
+
+    book = xlsx_book(w.get(f"/api/wards/{w.code}/reports/monthly", month="2026-11",
+                           format="xlsx"))
+
+    assert book.sheetnames == ["区全体", "地域子育て支援拠点", "親と子のつどいの広場",
+                               "子育て支援者事業", "保育所・認定こども園 子育てひろば",
+                               "私立幼稚園 はまっ子広場", "子育てサロン"]
+    ward_rows = {row["施設の種類"]: row for row in sheet_rows(book["区全体"])}
+    total = ward_rows["区全体"]
+    for header, number in november(w).items():
+        assert total[header] == number, header
+    assert total["講座・催しの開催回数"] == 5
+    assert total["紹介 地域子育て支援拠点へ"] == 2
+    assert total["紹介 保育所・認定こども園 子育てひろばへ"] == 1
+    assert total["紹介 子育てサロンへ"] == 1 and total["紹介 合計"] == 4
+    assert total["アウトリーチ 訪問件数"] == 3 and total["アウトリーチ 保健師"] == 3
+    kinds = [row for name, row in ward_rows.items() if name != "区全体"]
+    for header, value in total.items():
+        if header != "施設の種類":
+            assert sum(row[header] for row in kinds) == value, header
+    salons = {row["施設名"]: row for row in sheet_rows(book["子育てサロン"])}
+    assert list(salons) == ["ひだまりサロン", "合計"]
+    for header, number in november(w, w.salon).items():
+        assert salons["ひだまりサロン"][header] == number, header
+    assert salons["ひだまりサロン"]["講座・催しの開催回数"] == 5
+    assert salons["ひだまりサロン"]["紹介 合計"] == 3
+    nursery = sheet_rows(book["保育所・認定こども園 子育てひろば"])[0]
+    assert nursery["施設名"] == "みなみ保育園ひろば"
+    for header, number in november(w, w.nursery).items():
+        assert nursery[header] == number, header
+    hub = sheet_rows(book["地域子育て支援拠点"])[0]
+    assert hub["アウトリーチ 訪問件数"] == 3 and hub["紹介 子育てサロンへ"] == 1
+    assert book["区全体"].freeze_panes == "B2"
+    assert book["区全体"].column_dimensions["B"].width >= 10
+
+
+def test_the_monthly_csv_holds_the_ward_sheet(month_world):
+    w = month_world
+
+    rows = csv_rows(w.get(f"/api/wards/{w.code}/reports/monthly", month="2026-11",
+                          format="csv"))
+
+    assert [row["施設の種類"] for row in rows] == [
+        "地域子育て支援拠点", "親と子のつどいの広場", "子育て支援者事業",
+        "保育所・認定こども園 子育てひろば", "私立幼稚園 はまっ子広場", "子育てサロン", "区全体"]
+    for header, number in november(w).items():
+        assert int(rows[-1][header]) == number, header
+
+
+def test_the_next_month_has_only_its_own_day(month_world):
+    w = month_world
+
+    rows = csv_rows(w.get(f"/api/wards/{w.code}/reports/monthly", month="2026-12",
+                          format="csv"))
+
+    assert int(rows[-1]["大人（保護者）合計"]) == 50
+    assert int(rows[-1]["開所日数"]) == 1
+    assert int(rows[-1]["講座・催しの開催回数"]) == 4  # Mondays 7, 14, 21, 28 December
+
+
+def test_a_monthly_report_is_written_to_the_audit_log(month_world):
+    w = month_world
+    w.get(f"/api/wards/{w.code}/reports/monthly", "officer", month="2026-11")
+
+    audit = w.get("/api/audit", "admin").get_json()["items"]
+    (entry,) = [item for item in audit if item["action"] == "export"]
+    assert entry["user_id"] == w.people["officer"].id and entry["ward"] == w.code
+    assert entry["detail"] == {"export": "monthly", "format": "xlsx", "month": "2026-11"}
