@@ -1,10 +1,10 @@
 """A ward's synced session logs and outreach records as table rows, filtered as on the desk.
 
 Rows come newest date first, as the desk lists them, read page by page with the desk's
-own keyset query (``hub.queries.desk_page``), so an export holds one page of records in
-memory at a time. Deleted records are left out. An export holds at most ``MAX_ROWS``
-records: more is refused before anything is written (a year of a ward of 60 sites is
-about 10,000 session logs).
+own keyset query (``hub.queries.desk_page``), so the records' JSON is held one page at a
+time while the file is written. Deleted records are left out. A file holds at most
+``MAX_ROWS`` records (a year of a ward of 60 sites is about 10,000 session logs): more is
+refused, with a count, before anything is read.
 """
 
 import json

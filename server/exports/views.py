@@ -2,7 +2,7 @@
 CSV or XLSX (hub staff and ward officers of the ward, admins). Each export is written to
 the audit log, with who asked, when (the entry's time) and for what period and filters."""
 
-from flask import Blueprint, Response, g, stream_with_context
+from flask import Blueprint, Response, g
 
 from schemas.exports import ExportQuerySchema, MonthlyReportQuerySchema
 
@@ -29,7 +29,10 @@ def _readable_ward(code: str):
 
 def _file(sheet: Sheet, fmt: str, name: str, more_sheets: tuple[Sheet, ...] = ()) -> Response:
     if fmt == "csv":
-        body, media_type = stream_with_context(csv_chunks(sheet.header, sheet.rows)), CSV_TYPE
+        # Built whole, not streamed: a stream outlives the request's context (and the
+        # database session it reads with) whenever a client stops reading; the row bound
+        # keeps the file to some megabytes.
+        body, media_type = "".join(csv_chunks(sheet.header, sheet.rows)), CSV_TYPE
     else:
         body, media_type = xlsx_bytes((sheet, *more_sheets)), XLSX_TYPE
     # The file holds a ward's records: no shared cache keeps a copy.

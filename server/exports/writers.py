@@ -64,8 +64,7 @@ def _csv_cell(value) -> str | int:
 
 
 def csv_chunks(header: Sequence[str], rows: Iterable[Row]) -> Iterator[str]:
-    """The CSV file, a BOM and the header first, then about a hundred rows a chunk (so a
-    long export is sent as it is read)."""
+    """The CSV file, a BOM and the header first, then a hundred rows a chunk."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)
