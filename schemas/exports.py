@@ -33,10 +33,10 @@ class Month(fields.String):
         year, month = int(text[:4]), int(text[5:])
         if not 1 <= month <= 12:
             raise ValidationError("must be a month YYYY-MM, 01 to 12")
-        first = date(year, month, 1)
-        if not FIRST_DAY <= first <= LAST_DAY:
+        # The year first: date() itself refuses year 0.
+        if not FIRST_DAY.year <= year <= LAST_DAY.year:
             raise ValidationError(f"must be from {FIRST_DAY:%Y-%m} to {LAST_DAY:%Y-%m}")
-        return first
+        return date(year, month, 1)
 
 
 class MonthlyReportQuerySchema(Schema):

@@ -288,6 +288,7 @@ def test_more_records_than_a_file_holds_is_refused_naming_the_period(world, monk
     ("reports/monthly", {"month": "2026-13"}, "month"),
     ("reports/monthly", {"month": "2026-1"}, "month"),
     ("reports/monthly", {"month": "1999-12"}, "month"),
+    ("reports/monthly", {"month": "0000-01"}, "month"),
     ("reports/monthly", {"month": "2026-11", "format": "ods"}, "format"),
 ])
 def test_bad_input_is_a_422_naming_the_field(world, path, params, field):
