@@ -265,16 +265,18 @@ def test_a_refused_export_writes_no_audit_entry(world):
 
 
 def test_more_records_than_a_file_holds_is_refused_naming_the_period(world, monkeypatch):
-    monkeypatch.setattr(logs, "MAX_ROWS", 5)
+    monkeypatch.setattr(logs, "MAX_ROWS", {"csv": 12, "xlsx": 5})
 
-    response = world.get(f"/api/wards/{world.code}/exports/visits", format="csv")
+    as_xlsx = world.get(f"/api/wards/{world.code}/exports/visits", format="xlsx")
 
-    assert response.status_code == 422
-    error = response.get_json()["error"]
+    assert as_xlsx.status_code == 422
+    error = as_xlsx.get_json()["error"]
     assert error["code"] == "too_many_rows" and "from" in error["fields"]
-    narrowed = world.get(f"/api/wards/{world.code}/exports/visits", format="csv",
+    assert len(csv_rows(world.get(f"/api/wards/{world.code}/exports/visits",
+                                  format="csv"))) == 12
+    narrowed = world.get(f"/api/wards/{world.code}/exports/visits", format="xlsx",
                          site=world.hub.id)
-    assert len(csv_rows(narrowed)) == 4
+    assert len(sheet_rows(xlsx_book(narrowed).worksheets[0])) == 4
 
 
 @pytest.mark.parametrize(("path", "params", "field"), [
