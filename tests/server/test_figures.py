@@ -3,6 +3,7 @@ equal the totals of generated records pushed through sync, on SQLite and Postgre
 every figure, per filter, across month boundaries, with edits, second phones and
 deletions; and the route answers only those who may read the ward."""
 
+import json
 from datetime import date
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from server.extensions import db
 from server.figures import compute
 from server.figures.projection import rebuild
+from sync.vocabulary import FEATURE_TAGS
 
 from .figures_world import FigureWorld
 
@@ -182,3 +184,56 @@ def test_an_unknown_ward_is_a_404(client, create_user, auth_header):
     response = client.get("/api/wards/99999/figures",
                           headers=auth_header(create_user("admin")))
     assert response.status_code == 404
+
+
+# --- a database from before the figures -------------------------------------------------
+
+
+def test_the_migration_fills_the_figures_from_the_records_already_stored(
+        empty_database_url, tmp_path):
+    """Revision 0008 creates the figures' tables; a database that already holds records
+    gets their rows (live ones only), so its figures are right from the first request."""
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from server import bind_migrations, create_app
+
+    app = bind_migrations(create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url,
+                                      "SECRET_KEY": "t", "INSTANCE_PATH": str(tmp_path)}))
+    with app.app_context():
+        upgrade(revision="0007")
+        with db.engine.begin() as conn:
+            ward_id = conn.execute(sa.text("SELECT id FROM ward WHERE code = '14101'")).scalar()
+            conn.execute(sa.text(
+                "INSERT INTO site (source_key, ward_id, kind, source_type, schedule_kind, "
+                "municipality_code, number, prefecture, municipality, name, name_kana, "
+                "address, address_extra, access, parking, phone, extension, fax, "
+                "corporate_number, organisation, ages_text, open_weekdays, schedule_note, "
+                "url, note, updated_at) VALUES ('m:1', :w, 'salon', 'テスト', 'periodic', "
+                "'14101', '1', '神奈川県', '横浜市鶴見区', 'サロン', '', '', '', '', '', '', '', "
+                "'', '', '', '', '2', '', '', '', '2026-12-01 00:00:00')"), {"w": ward_id})
+            site = conn.execute(sa.text("SELECT id FROM site")).scalar()
+            rows = [("visit", f"{site}:2026-11-30:am", False,
+                     {"site_id": str(site), "session_date": "2026-11-30", "session": "am",
+                      "parents": 4, "children_1": 3, "connected_to_ward_count": 1}),
+                    ("visit", f"{site}:2026-11-29:am", True, {}),
+                    ("card", "ABCD2345", False,
+                     {"issuing_site_id": str(site), "target_site_id": str(site),
+                      "issued_on": "2026-11-02", "status": "arrived",
+                      "wishes": ["saturday"], "child_age": "1"})]
+            for position, (collection, record_id, deleted, data) in enumerate(rows, 1):
+                conn.execute(sa.text(
+                    "INSERT INTO sync_record (collection, record_id, version, position, "
+                    "deleted, public, sites_json, data_json, meta_json) VALUES (:c, :r, 1, "
+                    ":p, :d, false, :s, :j, '{}')"),
+                    {"c": collection, "r": record_id, "p": position, "d": deleted,
+                     "s": f'["{site}"]', "j": json.dumps(data)})
+        upgrade()
+        figures = compute("14101", *NOVEMBER)
+        assert figures["totals"]["sessions"] == 1
+        assert (figures["totals"]["adults"], figures["totals"]["children_1"],
+                figures["totals"]["worry"]) == (4, 3, 1)
+        assert (figures["cards"]["issued"], figures["cards"]["arrived"]) == (1, 1)
+        assert figures["cards"]["by_wish"][FEATURE_TAGS.index("saturday")]["issued"] == 1
+        db.session.remove()
+        db.engine.dispose()
