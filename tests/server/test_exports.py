@@ -438,3 +438,31 @@ def test_every_sites_figures_at_once_equal_compute_for_that_site(month_world, cr
             for flow in alone["cards"]["kind_flows"]], site_id
     assert found[w.salon.id]["totals"]["adults"] > 0
     assert found[w.salon.id]["cards"]["issued"] == 3
+
+
+# --- the demo -------------------------------------------------------------------------------------
+
+
+def test_the_demos_hub_downloads_last_months_report_with_its_logs_totals(tmp_path):
+    from server.demo.build import DEMO_WARD
+    from server.timeutil import today_local
+
+    from .test_demo import build, dispose, pulled, sign_in
+
+    demo = build(tmp_path)
+    try:
+        last_month = (today_local().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        logs_of_month = [data for (collection, _id), data in pulled(demo, "hub").items()
+                         if collection == "visit"
+                         and data["session_date"].startswith(last_month)]
+        response = demo.test_client().get(
+            f"/api/wards/{DEMO_WARD[0]}/reports/monthly",
+            query_string={"month": last_month}, headers=sign_in(demo, "hub"))
+
+        total = {row["施設の種類"]: row for row in sheet_rows(xlsx_book(response)["区全体"])}
+        assert logs_of_month, "the demo has no logs last month"
+        assert total["区全体"]["開催回数"] == len(logs_of_month)
+        assert total["区全体"]["大人（保護者）合計"] == sum(d["parents"] for d in logs_of_month)
+    finally:
+        dispose(demo)
+
