@@ -19,6 +19,7 @@ Shift_JIS and the Japanese headers and names come out garbled.
 
 import csv
 import io
+import math
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -97,6 +98,17 @@ def widths(header: Sequence[str], rows: Iterable[Row] = (),
     return [min(width, MAX_WIDTH) + 2 for width in found]
 
 
+LINE_HEIGHT = 15
+"""Points a line of 11-point text takes."""
+
+
+def header_lines(header: Sequence[str], column_widths: Sequence[float]) -> int:
+    """How many lines the longest header wraps to in its column (two units of a column's
+    width are its margins)."""
+    return max((math.ceil(display_width(name) / max(width - 2, 1))
+                for name, width in zip(header, column_widths, strict=True)), default=1)
+
+
 _BOLD = Font(bold=True)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
@@ -129,6 +141,9 @@ def xlsx_bytes(sheets: Iterable[Sheet]) -> bytes:
         sheet.freeze_panes = "B2"
         for index, width in enumerate(spec.widths, 1):
             sheet.column_dimensions[get_column_letter(index)].width = width
+        # Excel does not grow a row for wrapped text it was given: the header row is made
+        # as tall as its longest wrapped header.
+        sheet.row_dimensions[1].height = LINE_HEIGHT * header_lines(spec.header, spec.widths)
         header = []
         for name in spec.header:
             cell = WriteOnlyCell(sheet, value=name)  # the server's own words

@@ -79,6 +79,17 @@ def test_xlsx_freezes_the_header_and_sets_widths():
     assert first.column_dimensions["A"].width == 20
     assert first.column_dimensions["B"].width == 12
     assert first["A1"].font.bold
+    assert first.row_dimensions[1].height == 15  # one line: every header fits its column
+
+
+def test_a_long_header_makes_the_header_row_as_tall_as_its_lines():
+    # 19 full-width characters and 2 spaces are 40 units: 4 lines in a column of 12 (10
+    # inside its margins).
+    sheet = Sheet("区全体", ["施設", "紹介 保育所・認定こども園 子育てひろばへ"], [], [10, 12])
+
+    book = load_workbook(io.BytesIO(xlsx_bytes([sheet])))
+
+    assert book["区全体"].row_dimensions[1].height == 15 * 4
 
 
 # --- the monthly report from figures of the documented shape ----------------------------------
