@@ -86,7 +86,7 @@ VISIT_HEADER = (
       for topic, answer in _CONSULTATIONS),
     labels.NEEDS, labels.NOTES, labels.RECORD_ID,
 )
-VISIT_WIDTHS = (11, 6, 24, 8, 16, 10, *([8] * (len(VISIT_HEADER) - 9)), 24, 40, 24)
+VISIT_WIDTHS = (11, 6, 24, 8, 16, 10, *([12] * (len(VISIT_HEADER) - 9)), 24, 40, 24)
 
 
 def visit_rows(ward: Ward, where: DeskFilter) -> Iterator[list]:
@@ -119,7 +119,7 @@ OUTREACH_HEADER = (
     labels.TOPICS, word("outreach.follow_up_what"), word("outreach.follow_up_site"),
     word("outreach.follow_up_by"), word("outreach.summary"), labels.RECORD_ID,
 )
-OUTREACH_WIDTHS = (11, 24, 8, 16, 10, 24, *([8] * (len(OUTREACH_ROLES) + 2
+OUTREACH_WIDTHS = (11, 24, 8, 16, 10, 24, *([12] * (len(OUTREACH_ROLES) + 2
                                                    + len(LOCAL_PEOPLE_ROLES))),
                    24, 30, 24, 11, 40, 24)
 
