@@ -67,6 +67,7 @@ from sync.protocol import (
 from sync.store import Loaded, StoredRecord, WriteBatch
 
 from ..directory.lookups import as_site_id
+from ..figures import projection as figures
 from .json_text import canonical_json
 from .store_statements import (
     CONFLICT,
@@ -356,6 +357,11 @@ class SqlStore:
         writes.delete_sites.run(conn, resited)
         writes.move_sites.run(conn, moved)
         writes.insert_site.run(conn, site_rows)
+        # The figures' rows, in this transaction: they commit with the records or not at all.
+        figures.write(conn, [figures.Written(w.key.collection, w.key.record_id,
+                                             w.expected_version is not None, w.deleted,
+                                             w.data_json)
+                             for w in batch.records])
 
     def _wards_of(self, conn, site_ids: set[str]) -> dict[str, str]:
         """The ward of each site id the directory knows (sync site ids are its ids as text)."""

@@ -245,3 +245,26 @@ def test_each_printed_staff_login_says_which_sites_it_confirms(demo):
     assert printed["venue"].endswith("all 10 子育て支援者の広場")
     assert printed["nursery"].endswith("わかば保育園 子育てひろば")
     assert "writes nothing" in printed["ward"]
+
+
+def test_the_hubs_figures_count_the_demos_session_logs_and_cards(demo, ward):
+    """The demo writes through the sync store, so its records are in the figures: the
+    figures API's totals equal the sums of what the hub pulls."""
+    visits, cards = of(ward, "visit"), of(ward, "card")
+    with demo.app_context():
+        ours = {str(site_id) for site_id in db.session.scalars(
+            sa.select(Site.id).where(Site.ward.has(code=DEMO_WARD[0])))}
+    visits = {rid: v for rid, v in visits.items() if v["site_id"] in ours}
+    issued = [c for c in cards.values() if c["issuing_site_id"] in ours]
+    days = sorted(v["session_date"] for v in visits.values())
+    cards_days = sorted(c["issued_on"] for c in issued)
+    start, end = min(days[0], cards_days[0]), max(days[-1], cards_days[-1])
+    answer = demo.test_client().get(f"/api/wards/{DEMO_WARD[0]}/figures",
+                                    query_string={"from": start, "to": end},
+                                    headers=sign_in(demo, "hub"))
+    assert answer.status_code == 200, answer.json
+    totals = answer.json["totals"]
+    assert totals["sessions"] == len(visits) > 0
+    assert totals["adults"] == sum(v.get("parents", 0) for v in visits.values())
+    assert answer.json["cards"]["issued"] == len(issued) > 0
+    assert answer.json["cards"]["arrived"] == sum(c["status"] == "arrived" for c in issued)

@@ -274,6 +274,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/api/wards/<code>/records/<collection>/<record_id>"): Route(
         get("/api/wards/{w.code}/records/visit/{w.session_log}"),
         (200, 200, 403, 200, 403, 403, 403, 403, 403, 401, 401)),
+    # The ward's figures: the same readers as its records (a site's people see their own
+    # logs, not the ward's sums; another ward's hub staff see their own ward's).
+    ("GET", "/api/wards/<code>/figures"): Route(
+        get("/api/wards/{w.code}/figures?from=2026-11-01&to=2026-11-30"),
+        (200, 200, 403, 200, 403, 403, 403, 403, 403, 401, 401)),
     # A review mark is raised on a desk by those who manage the ward: not a ward officer,
     # who reads only, nor the people of its sites (site staff may open one by a push).
     ("POST", "/api/wards/<code>/records/<collection>/<record_id>/review"): Route(

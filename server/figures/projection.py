@@ -1,0 +1,172 @@
+"""Keeps the figures' tables (``models.py``) equal to the live records, row for record.
+
+The sync store calls ``write`` in the transaction that writes a batch of records, after
+the records themselves: a record rewritten loses its old row, and one that is live and
+counts (a directory site, a date) gets its new row. A tombstone therefore leaves no row,
+and a record edited twice has one row with its latest values. The store's transaction
+commits both or neither, so the figures never disagree with what a pull returns.
+
+What it costs a push: one ``orjson`` decode of each written record of the three
+collections and two statements per collection written (bench/RESULTS.md, "figures").
+
+``rebuild`` fills the tables from ``sync_record`` for a database that has records from
+before them (the migration that creates them calls it).
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any, NamedTuple
+
+import orjson
+from sqlalchemy import Connection, bindparam, delete, insert, select, text
+from sqlalchemy.engine import Dialect
+
+from sync.vocabulary import FEATURE_TAGS
+
+from ..directory.lookups import as_site_id
+from ..replication.prepared import Prepared
+from .models import (
+    FIGURE_CARD,
+    FIGURE_OUTREACH,
+    FIGURE_VISIT,
+    OUTREACH_COUNTS,
+    TABLES,
+    VISIT_COUNTS,
+)
+
+WISH_BITS = {wish: 1 << i for i, wish in enumerate(FEATURE_TAGS)}
+
+
+def _days(day: Any) -> tuple[str, str, str] | None:
+    """``(day, its week's Monday, YYYY-MM)`` as text, or None when ``day`` is no date (the
+    sync rules require one, so only a record made before them could lack it)."""
+    if not isinstance(day, str):
+        return None
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        return None
+    monday = parsed - timedelta(days=parsed.weekday())
+    return parsed.isoformat(), monday.isoformat(), day[:7]
+
+
+def _count(data: Mapping[str, Any], name: str) -> int:
+    value = data.get(name)
+    return value if type(value) is int else 0
+
+
+def visit_row(record_id: str, data: Mapping[str, Any]) -> tuple | None:
+    site_id, days = as_site_id(data.get("site_id")), _days(data.get("session_date"))
+    if site_id is None or days is None:
+        return None
+    return (record_id, site_id, *days, *(_count(data, name) for name in VISIT_COUNTS))
+
+
+def outreach_row(record_id: str, data: Mapping[str, Any]) -> tuple | None:
+    site_id, days = as_site_id(data.get("site_id")), _days(data.get("visit_date"))
+    if site_id is None or days is None:
+        return None
+    day, _monday, month = days
+    return (record_id, site_id, day, month, *(_count(data, name) for name in OUTREACH_COUNTS))
+
+
+def card_row(record_id: str, data: Mapping[str, Any]) -> tuple | None:
+    site_id, days = as_site_id(data.get("issuing_site_id")), _days(data.get("issued_on"))
+    if site_id is None or days is None:
+        return None
+    day, _monday, month = days
+    wishes = 0
+    for wish in data.get("wishes") or ():
+        wishes |= WISH_BITS.get(wish, 0)
+    child_age = data.get("child_age")
+    return (record_id, site_id, as_site_id(data.get("target_site_id")), day, month,
+            str(data.get("status") or "issued"),
+            child_age if isinstance(child_age, str) else None, wishes)
+
+
+_ROWS = {"visit": visit_row, "outreach": outreach_row, "card": card_row}
+
+
+class _Statements(NamedTuple):
+    remove: Prepared
+    add: Prepared
+
+
+_COMPILED: dict[tuple[str, str, str], _Statements] = {}
+
+
+def _statements(dialect: Dialect, collection: str) -> _Statements:
+    key = (dialect.name, dialect.driver, collection)
+    if key not in _COMPILED:
+        table = TABLES[collection]
+        names = tuple(column.name for column in table.columns)
+        _COMPILED[key] = _Statements(
+            Prepared(delete(table).where(table.c.record_id == bindparam("record_id")),
+                     dialect, ("record_id",)),
+            Prepared(insert(table), dialect, names))
+    return _COMPILED[key]
+
+
+class Written(NamedTuple):
+    """What ``write`` needs of a record the store writes."""
+
+    collection: str
+    record_id: str
+    rewritten: bool
+    """It was stored before (its old row, if any, goes)."""
+    deleted: bool
+    data_json: str
+
+
+def write(conn: Connection, written: Iterable[Written]) -> None:
+    """Bring the figure rows of ``written`` up to date, in the caller's transaction."""
+    removed: dict[str, list[tuple]] = {}
+    added: dict[str, list[tuple]] = {}
+    for record in written:
+        make = _ROWS.get(record.collection)
+        if make is None:
+            continue
+        if record.rewritten:
+            removed.setdefault(record.collection, []).append((record.record_id,))
+        if record.deleted:
+            continue
+        row = make(record.record_id, orjson.loads(record.data_json))
+        if row is not None:
+            added.setdefault(record.collection, []).append(row)
+    for collection in sorted(removed.keys() | added.keys()):
+        statements = _statements(conn.dialect, collection)
+        statements.remove.run(conn, removed.get(collection, ()))
+        statements.add.run(conn, added.get(collection, ()))
+
+
+def rebuild(conn: Connection, batch_size: int = 2000) -> dict[str, int]:
+    """Empty the figure tables and fill them from the live records of ``sync_record``, in
+    batches of ``batch_size`` (the caller commits). Returns the rows written per
+    collection."""
+    counts = {}
+    for collection, table in TABLES.items():
+        conn.execute(delete(table))
+        counts[collection] = 0
+        after = ""
+        while True:
+            rows = conn.execute(
+                text("SELECT record_id, data_json FROM sync_record WHERE collection = :c "
+                     "AND deleted = :d AND record_id > :after ORDER BY record_id LIMIT :n"),
+                {"c": collection, "d": False, "after": after, "n": batch_size}).all()
+            if not rows:
+                break
+            after = rows[-1][0]
+            made = [row for row in (_ROWS[collection](record_id, orjson.loads(data))
+                                    for record_id, data in rows) if row is not None]
+            _statements(conn.dialect, collection).add.run(conn, made)
+            counts[collection] += len(made)
+    return counts
+
+
+def live_rows(conn: Connection, collection: str) -> Sequence[tuple]:
+    """Every row of ``collection``'s figure table, by record id (for tests and checks)."""
+    table = TABLES[collection]
+    return conn.execute(select(table).order_by(table.c.record_id)).all()
+
+
+__all__ = ["FIGURE_CARD", "FIGURE_OUTREACH", "FIGURE_VISIT", "Written", "rebuild", "write"]
