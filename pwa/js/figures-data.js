@@ -71,10 +71,12 @@ function sum(values) {
   return values.reduce((total, value) => total + value, 0);
 }
 
-// People who came (adults and children) per week, one series per site kind that had any.
+// People who came (adults and children) per week, one series per site kind that had any
+// session (the server lists every kind, zeros included: six empty series are noise).
 export function weeklyVisits(figures, label) {
   const weeks = weeksOf(figures.from, figures.to);
-  const present = new Set(figures.by_week.map((row) => row.kind));
+  const present = new Set(figures.by_week.filter((row) => row.sessions > 0)
+    .map((row) => row.kind));
   const kinds = kindOrder(figures).filter((kind) => present.has(kind));
   const people = new Map(figures.by_week.map((row) => [`${row.week}|${row.kind}`,
     row.adults + row.children]));

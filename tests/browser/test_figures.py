@@ -9,11 +9,19 @@ Screenshots go to pytest's tmp dir, to ``TSUNAGU_SHOTS`` when it is set, and to
 
 import json
 import os
+import time
+import urllib.request
+import uuid
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import expect
+
+from server.directory.models import Site
+from server.extensions import db
+from sync.hlc import HLC
 
 pytestmark = pytest.mark.browser
 
@@ -82,6 +90,24 @@ FIGURES = {
         ],
     },
 }
+
+
+PASSWORD = "correct horse battery"  # the live fixture's
+
+
+def api(live, method, path, token=None, body=None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = None if body is None else json.dumps(body).encode()
+    with urllib.request.urlopen(urllib.request.Request(live.url + path, data=data,
+                                                       method=method, headers=headers)) as r:
+        return json.load(r)
+
+
+def token_of(live, login):
+    return api(live, "POST", "/api/auth/login", body={
+        "login": login, "password": PASSWORD, "device_name": "test phone"})["token"]
 
 
 def shot(page, tmp_path, name):
@@ -316,3 +342,82 @@ def test_the_figures_data_module_reckons_periods_in_tokyo(live, page):
         "dec": {"from": "2026-12-01", "to": "2026-12-31"},
         "whole": "2026-11", "part": None, "today": "2026-12-01",
         "weeks": ["2026-10-26", "2026-11-02", "2026-11-09"]}
+
+
+# --- against the real server ------------------------------------------------------------------
+
+
+@pytest.fixture
+def this_months_logs(live):
+    """This month (in Tokyo), on its first day: a salon session and a nursery session with
+    known counts, and three cards from the salon to the nursery, one arrived."""
+    from server.timeutil import today_local
+
+    first = today_local().replace(day=1)
+    with live.app.app_context():
+        sites = {s.kind: s.id for s in db.session.query(Site)}
+    volunteer, staff = token_of(live, "yamada"), token_of(live, "tanaka")
+    clock = int(time.time() * 1000) - 60_000
+
+    def op(n, collection, record_id, changes, device):
+        return {"op_id": str(uuid.uuid4()), "device_id": device, "user_id": "ignored",
+                "collection": collection, "record_id": record_id,
+                "hlc": HLC(clock + n, 0, device).format(), "base_version": None,
+                "changes": changes}
+
+    def visit(n, kind, device, counts):
+        record_id = f"{sites[kind]}:{first.isoformat()}:day"
+        return op(n, "visit", record_id, {"site_id": str(sites[kind]),
+                                          "session_date": first.isoformat(), "session": "day",
+                                          **counts}, device)
+
+    minted = api(live, "POST", "/api/cards/tokens", volunteer,
+                 {"site_id": sites["salon"], "count": 3})["tokens"]
+    ours = [visit(0, "salon", "phone-a", {
+        "parents": 3, "children_0": 2, "children_1": 1, "first_time": 1,
+        "consultation_development_answered_on_site": 2})]
+    ours += [op(n + 1, "card", card["short_code"], {
+        "status": "issued", "issued_on": first.isoformat(),
+        "issuing_site_id": str(sites["salon"]), "target_site_id": str(sites["nursery_hiroba"]),
+        "wishes": {"add": ["outdoor_play"]}}, "phone-a") for n, card in enumerate(minted)]
+    for token, ops in ((volunteer, ours), (staff, [visit(9, "nursery_hiroba", "phone-b", {
+            "parents": 4, "children_2": 3, "children_3plus": 1, "fathers": 1,
+            "consultation_financial_referred_to_site": 1})])):
+        results = api(live, "POST", "/api/sync/push", token, {"protocol": 1, "ops": ops})
+        assert {r["status"] for r in results["results"]} == {"applied"}
+    api(live, "POST", f"/api/cards/{minted[0]['short_code']}/arrival", staff, {})
+    return first
+
+
+def test_the_real_servers_figures_fill_the_charts_and_tables(live, page, signed_in,
+                                                             this_months_logs, problems,
+                                                             axe_violations, tmp_path):
+    first = this_months_logs
+    open_figures(page, live, signed_in)
+    headline = dict(page.locator(".headline-item").evaluate_all(
+        "(items) => items.map((i) => [i.querySelector('.headline-label').textContent, "
+        "i.querySelector('.headline-value').textContent])"))
+    assert {k: headline[k] for k in (
+        "来所の記録", "開いた日", "おとな", "子ども", "はじめての方", "父親")} == {
+        "来所の記録": "2", "開いた日": "2", "おとな": "7", "子ども": "7", "はじめての方": "1",
+        "父親": "1"}
+    # Nothing last year: "7 more" in words, not only an arrow.
+    expect(page.locator(".headline-item").filter(has_text="おとな").locator(".change").first
+           ).to_have_text(f"↑ 去年の同じ月（{first.year - 1}-{first:%m}）より 7 増えました")
+    unfold_tables(page)
+    monday = first - timedelta(days=first.weekday())
+    weekly = rows_of(page, "chart-weekly-table")
+    assert weekly[0] == ["週", "保育所・認定こども園 子育てひろば", "子育てサロン", "合計"]
+    assert [f"{monday.isoformat()} の週", "8", "6", "14"] in weekly
+    topics = {row[0]: row[1:] for row in rows_of(page, "chart-topics-table")}
+    assert topics["子どもの発達"] == ["2", "0", "0", "2"]
+    assert topics["経済的な困りごと"] == ["0", "1", "0", "1"]
+    flows = {row[0]: row[1:] for row in rows_of(page, "chart-flows-table")}
+    salon = dict(zip(flows["紹介元 ＼ 紹介先"], flows["子育てサロン"], strict=True))
+    assert salon["保育所・認定こども園 子育てひろば"] == "3（来所 1）"
+    expect(page.locator("#chart-flows-table td.missing")).to_have_count(35)
+    ages = rows_of(page, "chart-ages-table")
+    assert ages[-1] == [f"{first:%Y-%m}", "2", "1", "3", "1", "7", "29%"]
+    assert axe_violations(page) == []
+    shot(page, tmp_path, "figures-real-1280")
+    assert problems == []
