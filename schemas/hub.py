@@ -79,9 +79,10 @@ class EntryCursor(fields.String):
 _CURSOR_DOC = {"description": "the `next` of the previous page; absent for the first"}
 
 
-class DeskListQuerySchema(Schema):
+class DeskFilterSchema(Schema):
     """The filters of a ward's session logs and outreach records; dates are inclusive and
-    compare with the record's own date (a session's, an outreach visit's)."""
+    compare with the record's own date (a session's, an outreach visit's). The desk's
+    lists and the exports of the same records take the same filters."""
 
     class Meta:
         unknown = RAISE
@@ -96,14 +97,19 @@ class DeskListQuerySchema(Schema):
     site = fields.Integer(validate=ROW_ID, metadata={"description": "site id"})
     author = fields.Integer(validate=ROW_ID, metadata={
         "description": "user id of someone who wrote an op on the record"})
-    cursor = RecordCursor(metadata=_CURSOR_DOC)
-    limit = fields.Integer(load_default=DEFAULT_LIMIT,
-                           validate=validate.Range(min=1, max=MAX_LIMIT))
 
     @validates_schema
     def _range(self, data, **_kwargs):
         if "start" in data and "end" in data and data["end"] < data["start"]:
             raise ValidationError("must not be before from", "to")
+
+
+class DeskListQuerySchema(DeskFilterSchema):
+    """The desk's filters and a page: where the previous one stopped, and how many."""
+
+    cursor = RecordCursor(metadata=_CURSOR_DOC)
+    limit = fields.Integer(load_default=DEFAULT_LIMIT,
+                           validate=validate.Range(min=1, max=MAX_LIMIT))
 
 
 class _DeskItemSchema(Schema):
@@ -235,7 +241,7 @@ class DeskReviewSchema(Schema):
     done_at = UtcDateTime(required=True, allow_none=True)
 
 
-AUDIT_ACTIONS = ("resolve", "resubmit", "dismiss", "restore", "review")
+AUDIT_ACTIONS = ("resolve", "resubmit", "dismiss", "restore", "review", "export")
 
 
 class AuditQuerySchema(Schema):

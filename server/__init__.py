@@ -40,13 +40,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .cards.reports import bp as card_reports_bp
     from .cards.views import bp as cards_bp
     from .directory.views import bp as directory_bp
+    from .exports.views import bp as exports_bp
     from .figures.views import bp as figures_bp
     from .hub.views import bp as hub_bp
     from .replication.views import bp as replication_bp
 
     errors.register(app)
     for blueprint in (accounts_bp, directory_bp, replication_bp, cards_bp, card_page_bp,
-                      card_reports_bp, hub_bp, figures_bp, api_docs_bp, pwa.bp):
+                      card_reports_bp, hub_bp, figures_bp, exports_bp, api_docs_bp,
+                      pwa.bp):
         app.register_blueprint(blueprint)
 
     from .cli import register_commands

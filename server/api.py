@@ -27,6 +27,8 @@ class ApiDoc:
     auth: bool = True
     errors: tuple[int, ...] = ()
     content_type: str = "application/json"
+    files: tuple[str, ...] = ()
+    """The media types of a view that answers a file (CSV, XLSX) instead of JSON."""
 
 
 def documented(summary: str, tag: str, **kwargs) -> Callable:

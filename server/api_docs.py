@@ -67,6 +67,9 @@ def _operation(doc: ApiDoc, rule) -> dict:
     if doc.response:
         schema = {"type": "array", "items": doc.response} if doc.many else doc.response
         success["content"] = {doc.content_type: {"schema": schema}}
+    if doc.files:
+        success["content"] = {media_type: {"schema": {"type": "string", "format": "binary"}}
+                              for media_type in doc.files}
     operation["responses"][str(doc.status)] = success
     for status in doc.errors:
         operation["responses"][str(status)] = {

@@ -246,16 +246,19 @@ def _moment(wall_ms: int) -> datetime:
 
 def record_action(user: User, action: str, *, detail: Mapping[str, Any],
                   target_id: str | None = None, record: RecordKey | None = None,
-                  site_id: str | None = None) -> None:
-    """Log a change made on a desk and commit it. Called after the change was written, in
-    the same request; ``detail`` holds codes, ids and numbers, never what a person typed.
+                  site_id: str | None = None, ward_id: int | None = None) -> None:
+    """Log a change made on a desk, or an export of a ward's records, and commit it.
+    Called after the change was written, in the same request; ``detail`` holds codes, ids
+    and numbers, never what a person typed.
 
-    The entry's ward is that of ``site_id`` or else of the record's own (first) site.
+    The entry's ward is ``ward_id`` when given (an export), else that of ``site_id`` or
+    else of the record's own (first) site.
     """
     if site_id is None and record is not None:
         site_id = queries.first_site(record.collection, record.record_id)
     db.session.add(AuditEntry(
-        user_id=user.id, ward_id=_ward_of(site_id), action=action, target_id=target_id,
+        user_id=user.id, ward_id=ward_id if ward_id is not None else _ward_of(site_id),
+        action=action, target_id=target_id,
         collection=record.collection if record else None,
         record_id=record.record_id if record else None,
         detail_json=json.dumps(dict(detail), ensure_ascii=False, sort_keys=True)))

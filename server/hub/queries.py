@@ -20,7 +20,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
+from sqlalchemy import String, and_, cast, exists, false, func, literal, or_, select
 
 from ..accounts.models import User
 from ..directory.models import Area, Site, Ward
@@ -48,6 +48,8 @@ class DeskFilter:
     author: int | None = None
     after: tuple[str, str] | None = None
     """The cursor: the ``(date, record id)`` of the last item already sent."""
+    live_only: bool = False
+    """Leave deleted records (tombstones) out; the desk lists them, an export does not."""
 
 
 def _day_of(collection: str):
@@ -74,10 +76,8 @@ def _sites_where(ward_id: int, *criteria):
     return select(cast(_SITE.c.id, String)).where(_SITE.c.ward_id == ward_id, *criteria)
 
 
-def desk_page(collection: str, ward_id: int, where: DeskFilter, limit: int) -> list:
-    """Up to ``limit`` rows of ``collection`` (``visit`` or ``outreach``) whose own site is
-    in the ward, newest date first: ``record_id, site_id (text), day, version, deleted,
-    data_json, site_name, site_kind, area_id, area_name, open_conflicts``."""
+def _conditions(collection: str, ward_id: int, where: DeskFilter) -> list:
+    """What a ``sync_record_site`` row of ``collection`` must meet to be listed."""
     day = _day_of(collection)
     conditions = [_SITE_ROW.c.collection == collection, _SITE_ROW.c.ward == str(ward_id)]
     if (own := _own_site_row(collection)) is not None:
@@ -100,12 +100,30 @@ def desk_page(collection: str, ward_id: int, where: DeskFilter, limit: int) -> l
             _OP.c.collection == _SITE_ROW.c.collection,
             _OP.c.record_id == _SITE_ROW.c.record_id,
             _OP.c.op_id.like(f"{where.author}:%")))
+    if where.live_only:
+        conditions.append(exists().where(
+            _RECORD.c.collection == _SITE_ROW.c.collection,
+            _RECORD.c.record_id == _SITE_ROW.c.record_id, _RECORD.c.deleted == false()))
     if where.after is not None:
         after_day, after_id = where.after
         conditions.append(or_(day < after_day,
                               and_(day == after_day, _SITE_ROW.c.record_id < after_id)))
+    return conditions
+
+
+def desk_count(collection: str, ward_id: int, where: DeskFilter) -> int:
+    """How many records ``desk_page`` would list, all pages together."""
+    return db.session.execute(select(func.count()).select_from(_SITE_ROW).where(
+        *_conditions(collection, ward_id, where))).scalar_one()
+
+
+def desk_page(collection: str, ward_id: int, where: DeskFilter, limit: int) -> list:
+    """Up to ``limit`` rows of ``collection`` (``visit`` or ``outreach``) whose own site is
+    in the ward, newest date first: ``record_id, site_id (text), day, version, deleted,
+    data_json, site_name, site_kind, area_id, area_name, open_conflicts``."""
+    day = _day_of(collection)
     keys = (select(_SITE_ROW.c.record_id, _SITE_ROW.c.site_id, day.label("day"))
-            .where(*conditions)
+            .where(*_conditions(collection, ward_id, where))
             .order_by(day.desc(), _SITE_ROW.c.record_id.desc())
             .limit(limit)
             .subquery("page"))

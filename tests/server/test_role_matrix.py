@@ -279,6 +279,16 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/api/wards/<code>/figures"): Route(
         get("/api/wards/{w.code}/figures?from=2026-11-01&to=2026-11-30"),
         (200, 200, 403, 200, 403, 403, 403, 403, 403, 401, 401)),
+    # Its records and monthly report as files: the same readers as the records.
+    ("GET", "/api/wards/<code>/exports/visits"): Route(
+        get("/api/wards/{w.code}/exports/visits?format=csv"),
+        (200, 200, 403, 200, 403, 403, 403, 403, 403, 401, 401)),
+    ("GET", "/api/wards/<code>/exports/outreach"): Route(
+        get("/api/wards/{w.code}/exports/outreach?format=xlsx"),
+        (200, 200, 403, 200, 403, 403, 403, 403, 403, 401, 401)),
+    ("GET", "/api/wards/<code>/reports/monthly"): Route(
+        get("/api/wards/{w.code}/reports/monthly?month=2026-11&format=xlsx"),
+        (200, 200, 403, 200, 403, 403, 403, 403, 403, 401, 401)),
     # A review mark is raised on a desk by those who manage the ward: not a ward officer,
     # who reads only, nor the people of its sites (site staff may open one by a push).
     ("POST", "/api/wards/<code>/records/<collection>/<record_id>/review"): Route(

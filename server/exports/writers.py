@@ -1,0 +1,140 @@
+"""Tables written as CSV for Excel and as XLSX, with nothing in a cell that runs.
+
+Formula injection. A spreadsheet runs a cell that starts with ``=`` (and, when it reads
+a CSV, also ``+``, ``-``, ``@``, a tab or a carriage return) as a formula: a note typed as
+``=HYPERLINK("http://…", "…")`` would become a live link in the ward office's copy. Numbers
+are written as numbers and never escaped; text is written so that it stays text:
+
+- in XLSX, every text cell is an explicit string cell (``data_type "s"``), which Excel
+  never evaluates: the text stays exactly as it was typed. (openpyxl would otherwise store
+  text starting with ``=`` as a formula.) Characters XML cannot hold (C0 controls other
+  than tab and newlines) are dropped: a file that holds them does not open.
+- in CSV there is no cell type, so text starting with one of those characters, or with
+  their full-width forms, which Japanese Excel also reads as the start of a formula, gets
+  a leading ``'`` (OWASP's advice): Excel shows it, and shows the rest as plain text.
+
+CSV is UTF-8 with a byte order mark: without it, Excel in Japan reads the file as
+Shift_JIS and the Japanese headers and names come out garbled.
+"""
+
+import csv
+import io
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from tempfile import SpooledTemporaryFile
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+CSV_TYPE = "text/csv"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BOM = "\ufeff"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+MAX_WIDTH = 50
+"""A column is never wider than this many characters: a long note wraps instead."""
+
+Row = Sequence[str | int | date | None]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    header: Sequence[str]
+    rows: Iterable[Row]
+    widths: Sequence[float]
+    """Each column's width in characters (Excel's unit), one per header."""
+
+
+def csv_text(value: str) -> str:
+    """``value`` as a CSV cell that no spreadsheet runs as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _csv_cell(value) -> str | int:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return csv_text(value) if isinstance(value, str) else value
+
+
+def csv_chunks(header: Sequence[str], rows: Iterable[Row]) -> Iterator[str]:
+    """The CSV file, a BOM and the header first, then a hundred rows a chunk."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write(BOM)
+    writer.writerow([_csv_cell(name) for name in header])
+    for count, row in enumerate(rows, 1):
+        writer.writerow([_csv_cell(value) for value in row])
+        if count % 100 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def display_width(value) -> int:
+    """How many columns ``value`` takes in a spreadsheet: a full-width character two."""
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def widths(header: Sequence[str], rows: Iterable[Row] = (),
+           least: Sequence[int] | None = None) -> list[float]:
+    """Column widths that fit the header and ``rows`` (and at least ``least``), each at
+    most ``MAX_WIDTH``, with a little room."""
+    found = [display_width(name) for name in header]
+    if least:
+        found = [max(a, b) for a, b in zip(found, least, strict=True)]
+    for row in rows:
+        found = [max(a, display_width(v)) if v is not None else a
+                 for a, v in zip(found, row, strict=True)]
+    return [min(width, MAX_WIDTH) + 2 for width in found]
+
+
+_BOLD = Font(bold=True)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _xlsx_cell(sheet, value):
+    if isinstance(value, str):
+        # XML reads a carriage return as a newline anyway: say so when writing.
+        text = ILLEGAL_CHARACTERS_RE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.data_type = "s"  # text, even when it starts with "="
+        return cell
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, date):
+        cell.number_format = "yyyy-mm-dd"
+    return cell
+
+
+def xlsx_bytes(sheets: Iterable[Sheet]) -> bytes:
+    """An XLSX workbook of ``sheets``, in order: each with a bold header row that stays in
+    view when scrolling (with the first column), its column widths set.
+
+    openpyxl's write-only mode keeps a sheet's rows on disk, not in memory, as it goes.
+    """
+    book = Workbook(write_only=True)
+    for spec in sheets:
+        sheet = book.create_sheet(spec.title)
+        sheet.freeze_panes = "B2"
+        for index, width in enumerate(spec.widths, 1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        header = []
+        for name in spec.header:
+            cell = _xlsx_cell(sheet, name)
+            cell.font, cell.alignment = _BOLD, _WRAP
+            header.append(cell)
+        sheet.append(header)
+        for row in spec.rows:
+            sheet.append([_xlsx_cell(sheet, value) for value in row])
+    with SpooledTemporaryFile(max_size=8 * 1024 * 1024) as out:
+        book.save(out)
+        out.seek(0)
+        return out.read()
