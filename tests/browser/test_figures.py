@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import openpyxl
 import pytest
 from playwright.sync_api import expect
 
@@ -420,4 +421,46 @@ def test_the_real_servers_figures_fill_the_charts_and_tables(live, page, signed_
     assert ages[-1] == [f"{first:%Y-%m}", "2", "1", "3", "1", "7", "29%"]
     assert axe_violations(page) == []
     shot(page, tmp_path, "figures-real-1280")
+    assert problems == []
+
+
+def test_hub_staff_download_the_monthly_report_and_the_logs(live, page, signed_in,
+                                                           this_months_logs, tmp_path,
+                                                           axe_violations, problems):
+    first = this_months_logs
+    open_figures(page, live, signed_in)
+    exports = page.get_by_role("region", name="ファイルでもらう（Excel・CSV）")
+    with page.expect_download() as info:
+        exports.get_by_role("button", name="月報（Excel）").click()
+    download = info.value
+    assert download.suggested_filename == f"tsunagu-14101-{first:%Y-%m}-monthly.xlsx"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    book = openpyxl.load_workbook(saved, read_only=True)
+    assert len(book.sheetnames) >= 2  # the ward, then one per kind of site
+    header, *rows = book.worksheets[0].iter_rows(values_only=True)
+    whole = dict(zip(header, rows[-1], strict=True))
+    # The same numbers as the page: the report is written from the same figures.
+    assert (whole["施設の種類"], whole["開催回数"], whole["大人（保護者）合計"],
+            whole["子ども合計"], whole["紹介 保育所・認定こども園 子育てひろばへ"]) == (
+        "区全体", 2, 7, 7, 3)
+    with page.expect_download() as info:
+        exports.get_by_role("button", name="来所の記録（CSV）").click()
+    text = Path(info.value.path()).read_bytes()
+    assert text.startswith(b"\xef\xbb\xbf")  # the BOM: Excel opens Japanese right
+    assert text.decode("utf-8-sig").count("\n") == 3  # the header and the two sessions
+    expect(page.locator("#status")).to_have_text("ファイルを保存しました。")
+    # A period that is not one month has no monthly report to offer.
+    page.locator("#figures-view").get_by_label("いつまで").fill(
+        (first + timedelta(days=9)).isoformat())
+    page.locator("#figures-view").get_by_label("いつまで").dispatch_event("change")
+    expect(exports.get_by_role("button", name="月報（Excel）")).to_be_disabled()
+    expect(page.locator("#figures-monthly-hint")).to_be_visible()
+    with page.expect_download() as info:
+        exports.get_by_role("button", name="来所の記録（Excel）").click()
+    info.value.save_as(tmp_path / "visits.xlsx")
+    rows = list(openpyxl.load_workbook(tmp_path / "visits.xlsx", read_only=True).worksheets[0]
+                .iter_rows(values_only=True))
+    assert len(rows) == 3
+    assert axe_violations(page) == []
     assert problems == []

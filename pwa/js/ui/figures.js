@@ -6,6 +6,7 @@ import * as data from '../figures-data.js';
 import { t } from '../i18n.js';
 import { element } from './dom.js';
 import { clearCharts, drawFlows, drawStacked, loadCharts } from './figures-charts.js';
+import { offerMonthly, wireExports } from './figures-exports.js';
 import { dataTable, flowTable, folded } from './figures-tables.js';
 import { showFigures as showCardFigures } from './hubtools.js';
 import { showError } from './status.js';
@@ -42,10 +43,14 @@ function wirePeriod() {
     month.value = data.tokyoToday().slice(0, 7);
     setMonth(month.value);
   }
-  month.onchange = () => month.value && setMonth(month.value);
+  month.onchange = () => {
+    if (month.value) setMonth(month.value);
+    offerMonthly();
+  };
   // A hand-picked period that is one whole month is that month again.
   byId('figures-from').onchange = byId('figures-to').onchange = () => {
     month.value = data.periodMonth(byId('figures-from').value, byId('figures-to').value) ?? '';
+    offerMonthly();
   };
   byId('figures-form').onsubmit = (event) => {
     event.preventDefault();
@@ -147,6 +152,7 @@ export async function openFigures(session, sites) {
   view = { session, sites };
   fillFilters(sites);
   wirePeriod();
+  wireExports(session, query);
   const cards = showCardFigures(session).catch(showError);
   await Promise.all([loadFigures(), cards]);
 }
