@@ -229,6 +229,12 @@ export function headline(figures, label) {
   });
 }
 
+// A month still under way is compared with whole months: say so, with the day it runs to.
+export function monthUnderWay(figures, today) {
+  return figures.comparison && figures.to >= today ? { month: figures.comparison.month, today }
+    : null;
+}
+
 // The comparison as a table: each headline number this month, the same month last year
 // and each of the three months before.
 export function comparisonTable(figures, label) {

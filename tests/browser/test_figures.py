@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 
 from server.directory.models import Site
 from server.extensions import db
+from server.timeutil import today_local
 from sync.hlc import HLC
 
 pytestmark = pytest.mark.browser
@@ -336,13 +337,18 @@ def test_the_figures_data_module_reckons_periods_in_tokyo(live, page):
         // 2026-11-30 15:30 UTC is 2026-12-01 00:30 in Tokyo.
         today: d.tokyoToday(new Date(Date.UTC(2026, 10, 30, 15, 30))),
         weeks: d.weeksOf('2026-11-01', '2026-11-10'),
+        underWay: d.monthUnderWay({ to: '2026-11-30', comparison: { month: '2026-11' } },
+          '2026-11-20'),
+        over: d.monthUnderWay({ to: '2026-11-30', comparison: { month: '2026-11' } },
+          '2026-12-01'),
       };
     }""")
     assert result == {
         "feb": {"from": "2028-02-01", "to": "2028-02-29"},
         "dec": {"from": "2026-12-01", "to": "2026-12-31"},
         "whole": "2026-11", "part": None, "today": "2026-12-01",
-        "weeks": ["2026-10-26", "2026-11-02", "2026-11-09"]}
+        "weeks": ["2026-10-26", "2026-11-02", "2026-11-09"],
+        "underWay": {"month": "2026-11", "today": "2026-11-20"}, "over": None}
 
 
 # --- against the real server ------------------------------------------------------------------
@@ -352,8 +358,6 @@ def test_the_figures_data_module_reckons_periods_in_tokyo(live, page):
 def this_months_logs(live):
     """This month (in Tokyo), on its first day: a salon session and a nursery session with
     known counts, and three cards from the salon to the nursery, one arrived."""
-    from server.timeutil import today_local
-
     first = today_local().replace(day=1)
     with live.app.app_context():
         sites = {s.kind: s.id for s in db.session.query(Site)}
@@ -402,6 +406,9 @@ def test_the_real_servers_figures_fill_the_charts_and_tables(live, page, signed_
         "来所の記録", "開いた日", "おとな", "子ども", "はじめての方", "父親")} == {
         "来所の記録": "2", "開いた日": "2", "おとな": "7", "子ども": "7", "はじめての方": "1",
         "父親": "1"}
+    # This month is not over: its comparison with whole months says so.
+    expect(page.locator("#figures-under-way")).to_contain_text(
+        f"{first:%Y-%m} はまだ途中です（{today_local().isoformat()} までの記録）")
     # Nothing last year: "7 more" in words, not only an arrow.
     expect(page.locator(".headline-item").filter(has_text="おとな").locator(".change").first
            ).to_have_text(f"↑ 去年の同じ月（{first.year - 1}-{first:%m}）より 7 増えました")

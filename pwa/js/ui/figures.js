@@ -80,7 +80,10 @@ function headlineItem(item) {
 function renderHeadline(figures) {
   const items = data.headline(figures, t);
   const comparison = data.comparisonTable(figures, t);
+  const underWay = data.monthUnderWay(figures, data.tokyoToday());
   byId('figures-headline').replaceChildren(
+    ...(underWay ? [element('p', { className: 'warning', attrs: { id: 'figures-under-way' },
+      text: t('figures.month_under_way', underWay) })] : []),
     element('ul', { className: 'headline' }, ...items.map(headlineItem)),
     comparison ? folded(dataTable('figures-comparison', comparison))
       : element('p', { className: 'hint', text: t('figures.no_comparison') }));
