@@ -310,6 +310,12 @@ def test_the_figures_page_never_scrolls_sideways_at_360_px(live, page, signed_in
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert axe_violations(page) == []
     shot(page, tmp_path, "figures-360")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("#chart-flows h3")).to_have_text(
+        "Introduction cards: from which kind of site to which")
+    expect(page.locator("#figures-charts")).to_have_attribute("data-drawn", "true")
+    unfold_tables(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_printing_unfolds_every_table(live, page, signed_in, fake_figures):

@@ -141,8 +141,14 @@ export async function loadFigures() {
   const words = byId('figures-period-words');
   words.textContent = t('figures.loading');
   byId('figures-charts').dataset.drawn = 'false';
-  const figures = await request('GET', `/api/wards/${view.session.user.ward_code}/figures?`
-    + query(), { token: view.session.token });
+  let figures;
+  try {
+    figures = await request('GET', `/api/wards/${view.session.user.ward_code}/figures?`
+      + query(), { token: view.session.token });
+  } catch (error) {
+    if (mine === asked) words.textContent = '';
+    throw error;
+  }
   if (mine !== asked) return;
   words.textContent = t('figures.period_words', { from: figures.from, to: figures.to });
   renderHeadline(figures);
