@@ -91,19 +91,24 @@ def _visible_totals(summed: Mapping[str, int]) -> dict[str, int]:
             "worry": summed["connected_to_ward_count"]}
 
 
-def month_totals(scope: Scope, first: date) -> dict[str, int]:
-    """The totals of one calendar month (its first day ``first``)."""
-    return _visible_totals(_totals(queries.visits_by_month(scope, *month_bounds(first))))
+def months_totals(scope: Scope, first: date, last: date) -> dict[str, dict[str, int]]:
+    """The totals of each calendar month from ``first``'s to ``last``'s (first days), by
+    ``YYYY-MM``, zeros for a month without a session: one statement for them all."""
+    rows = {row.month: row for row in
+            queries.visits_by_month(scope, first, month_bounds(last)[1])}
+    return {month: _visible_totals(_totals([rows[month]] if month in rows else []))
+            for month in _months(first, last)}
 
 
 def _comparison(scope: Scope, start: date) -> dict:
     last_year = start.replace(year=start.year - 1)
+    before = months_totals(scope, months_before(start, 3), months_before(start, 1))
+    then = months_totals(scope, last_year, last_year)
     return {"month": start.strftime("%Y-%m"),
             "last_year": {"month": last_year.strftime("%Y-%m"),
-                          "totals": month_totals(scope, last_year)},
-            "previous": [{"month": months_before(start, n).strftime("%Y-%m"),
-                          "totals": month_totals(scope, months_before(start, n))}
-                         for n in (1, 2, 3)]}
+                          "totals": then[last_year.strftime("%Y-%m")]},
+            "previous": [{"month": month, "totals": before[month]}
+                         for month in sorted(before, reverse=True)]}
 
 
 def _by_month(rows, start: date, end: date) -> list[dict]:

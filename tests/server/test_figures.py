@@ -237,3 +237,13 @@ def test_the_migration_fills_the_figures_from_the_records_already_stored(
         assert figures["cards"]["by_wish"][FEATURE_TAGS.index("saturday")]["issued"] == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_site_of_another_ward_narrows_to_nothing(world):
+    """The ward is always applied: naming another ward's site shows none of its records."""
+    figures = _figures(world, date(2025, 10, 1), date(2026, 12, 5),
+                       site_id=world.elsewhere[0].id)
+    assert figures["totals"] == world.expected_totals(date(2025, 10, 1), date(2026, 12, 5),
+                                                      site=-1)
+    assert figures["sites"] == [] and figures["cards"]["issued"] == 0
+    assert figures["outreach"]["visits"] == 0
