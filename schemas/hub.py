@@ -266,7 +266,10 @@ class AuditEntrySchema(Schema):
         "description": "the conflict id or quarantine entry id acted on"})
     collection = fields.String(required=True, allow_none=True)
     record_id = fields.String(required=True, allow_none=True)
-    detail = fields.Dict(required=True)
+    detail = fields.Dict(required=True, metadata={
+        "description": "codes, ids and numbers; of an export: `export` (visit, outreach, "
+                       "monthly), `format`, and its `month` or its filters (`from`, `to`, "
+                       "`area`, `kind`, `site`, `author`) and `rows`"})
 
 
 class AuditPageSchema(Schema):

@@ -2,12 +2,12 @@
 
 A month is its calendar days in Asia/Tokyo (the figures count a session on its
 ``session_date``, the day the phone logged it on). The figures come from
-``server.figures.compute``, once for the ward and once per site of the ward.
+``server.figures``: ``compute`` for the ward's total, ``compute_by_site`` for every site
+at once (the same sums grouped by site: one ``compute`` per site took seconds).
 Programmes held are the dated occurrences of the sites' programmes in the month, as the
 directory's calendar has them (``directory.queries.occurrence_dates``).
 """
 
-import calendar
 from collections import Counter
 from datetime import date
 
@@ -17,26 +17,21 @@ from .. import figures
 from ..directory.models import Programme, Site, Ward
 from ..directory.queries import occurrence_dates
 from ..extensions import db
+from ..figures.by_site import compute_by_site
+from ..figures.compute import month_bounds
 from .monthly import SiteFigures, report_sheets
 from .writers import Sheet
 
 
-def month_days(first: date) -> tuple[date, date]:
-    """The first and the last day of ``first``'s month."""
-    return first.replace(day=1), first.replace(
-        day=calendar.monthrange(first.year, first.month)[1])
-
-
 def monthly_sheets(ward: Ward, month: date) -> list[Sheet]:
     """The report of ``ward`` for the month of ``month``: the ward's sheet first."""
-    start, end = month_days(month)
+    start, end = month_bounds(month)
     sites = db.session.scalars(select(Site).where(Site.ward_id == ward.id)
                                .order_by(Site.kind, Site.name, Site.id)).all()
     held = programmes_held({site.id for site in sites}, start, end)
-    site_figures = [
-        SiteFigures(site.name, site.kind,
-                    figures.compute(ward.code, start, end, site_id=site.id), held[site.id])
-        for site in sites]
+    by_site = compute_by_site(ward.code, start, end)
+    site_figures = [SiteFigures(site.name, site.kind, by_site[site.id], held[site.id])
+                    for site in sites]
     return report_sheets(figures.compute(ward.code, start, end), site_figures,
                          sum(held.values()))
 

@@ -53,7 +53,7 @@ def _records(code: str, collection: str, title: str):
     ward = _readable_ward(code)
     query = load_query(ExportQuerySchema())
     where = logs.desk_filter(query)
-    count = logs.counted(collection, ward, where)
+    count = logs.counted(collection, ward, where, query["format"])
     record_action(g.user, "export", ward_id=ward.id, detail={
         "export": collection, "format": query["format"], "rows": count, **_period(query)})
     if collection == "visit":
@@ -67,7 +67,8 @@ def _records(code: str, collection: str, title: str):
 @bp.get("/wards/<code>/exports/visits")
 @login_required
 @documented("A ward's session logs as a file, filtered as on the desk, newest date first, "
-            f"at most {logs.MAX_ROWS} (hub staff and ward officers of the ward, admins)",
+            f"at most {logs.MAX_ROWS['csv']} in a CSV, {logs.MAX_ROWS['xlsx']} in an XLSX "
+            "(hub staff and ward officers of the ward, admins)",
             "exports", query=ExportQuerySchema, files=_FILES, errors=_ERRORS)
 def visits(code: str):
     return _records(code, "visit", "来所の記録")
@@ -76,7 +77,8 @@ def visits(code: str):
 @bp.get("/wards/<code>/exports/outreach")
 @login_required
 @documented("A ward's outreach records (by the visiting site) as a file, filtered as on "
-            f"the desk, newest date first, at most {logs.MAX_ROWS} (hub staff and ward "
+            f"the desk, newest date first, at most {logs.MAX_ROWS['csv']} in a CSV, "
+            f"{logs.MAX_ROWS['xlsx']} in an XLSX (hub staff and ward "
             "officers of the ward, admins)", "exports", query=ExportQuerySchema,
             files=_FILES, errors=_ERRORS)
 def outreach(code: str):

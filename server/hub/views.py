@@ -81,9 +81,9 @@ def review(code: str, collection: str, record_id: str):
 
 @bp.get("/audit")
 @login_required
-@documented("What was changed on the desks (resolve, resubmit, dismiss, restore), newest "
-            "first (admins)", "hub", query=AuditQuerySchema, response=AuditPageSchema,
-            errors=(401, 403, 404, 422))
+@documented("What was changed on the desks (resolve, resubmit, dismiss, restore, review) "
+            "and what was exported, newest first (admins)", "hub", query=AuditQuerySchema,
+            response=AuditPageSchema, errors=(401, 403, 404, 422))
 def audit():
     policy.require(g.user.role == "admin")
     query = load_query(AuditQuerySchema())

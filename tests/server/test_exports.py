@@ -265,16 +265,18 @@ def test_a_refused_export_writes_no_audit_entry(world):
 
 
 def test_more_records_than_a_file_holds_is_refused_naming_the_period(world, monkeypatch):
-    monkeypatch.setattr(logs, "MAX_ROWS", 5)
+    monkeypatch.setattr(logs, "MAX_ROWS", {"csv": 12, "xlsx": 5})
 
-    response = world.get(f"/api/wards/{world.code}/exports/visits", format="csv")
+    as_xlsx = world.get(f"/api/wards/{world.code}/exports/visits", format="xlsx")
 
-    assert response.status_code == 422
-    error = response.get_json()["error"]
+    assert as_xlsx.status_code == 422
+    error = as_xlsx.get_json()["error"]
     assert error["code"] == "too_many_rows" and "from" in error["fields"]
-    narrowed = world.get(f"/api/wards/{world.code}/exports/visits", format="csv",
+    assert len(csv_rows(world.get(f"/api/wards/{world.code}/exports/visits",
+                                  format="csv"))) == 12
+    narrowed = world.get(f"/api/wards/{world.code}/exports/visits", format="xlsx",
                          site=world.hub.id)
-    assert len(csv_rows(narrowed)) == 4
+    assert len(sheet_rows(xlsx_book(narrowed).worksheets[0])) == 4
 
 
 @pytest.mark.parametrize(("path", "params", "field"), [
@@ -411,3 +413,28 @@ def test_a_monthly_report_is_written_to_the_audit_log(month_world):
     (entry,) = [item for item in audit if item["action"] == "export"]
     assert entry["user_id"] == w.people["officer"].id and entry["ward"] == w.code
     assert entry["detail"] == {"export": "monthly", "format": "xlsx", "month": "2026-11"}
+
+
+def test_every_sites_figures_at_once_equal_compute_for_that_site(month_world, create_site):
+    from server.figures import compute
+    from server.figures.by_site import compute_by_site
+
+    w = month_world
+    quiet = create_site("kindergarten_hamakko")  # a site with nothing this month
+    start, end = date(2026, 11, 1), date(2026, 11, 30)
+
+    found = compute_by_site(w.code, start, end)
+
+    assert set(found) == {*(site.id for site in w.sites), quiet.id}
+    for site_id, figures in found.items():
+        alone = compute(w.code, start, end, site_id=site_id)
+        assert figures["totals"] == alone["totals"], site_id
+        assert figures["consultations"] == alone["consultations"], site_id
+        assert figures["outreach"] == alone["outreach"], site_id
+        assert figures["cards"]["issued"] == alone["cards"]["issued"], site_id
+        # The report reads how many were issued to each kind, not how many arrived.
+        assert figures["cards"]["kind_flows"] == [
+            {key: value for key, value in flow.items() if key != "arrived"}
+            for flow in alone["cards"]["kind_flows"]], site_id
+    assert found[w.salon.id]["totals"]["adults"] > 0
+    assert found[w.salon.id]["cards"]["issued"] == 3
