@@ -18,6 +18,9 @@ NODE_MODULES = ROOT / "node_modules"
 VENDORED = {
     "qrcode-generator/qrcode.mjs": ("qrcode-generator", "dist/qrcode.mjs"),
     "jsqr/jsQR.js": ("jsqr", "dist/jsQR.js"),
+    "chartjs/chart.umd.js": ("chart.js", "dist/chart.umd.js"),
+    "chartjs-chart-matrix/chartjs-chart-matrix.min.js": (
+        "chartjs-chart-matrix", "dist/chartjs-chart-matrix.min.js"),
 }
 
 

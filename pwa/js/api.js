@@ -31,10 +31,26 @@ export async function request(method, path, { body, token } = {}) {
   }
   if (response.status === 204) return null;
   const data = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = data?.error ?? {};
-    throw new ApiError(response.status, error.code ?? 'http_error',
-      error.message ?? response.statusText, error.fields ?? {});
-  }
+  if (!response.ok) throw failure(response, data);
   return data;
+}
+
+function failure(response, data) {
+  const error = data?.error ?? {};
+  return new ApiError(response.status, error.code ?? 'http_error',
+    error.message ?? response.statusText, error.fields ?? {});
+}
+
+// A file (CSV, XLSX) rather than JSON, with the name the server gives it; its errors still
+// come in the JSON envelope.
+export async function requestFile(path, { token } = {}) {
+  let response;
+  try {
+    response = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  } catch {
+    throw new ApiError(0, 'offline', '電波がありません / No connection.');
+  }
+  if (!response.ok) throw failure(response, await response.json().catch(() => null));
+  const named = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '');
+  return { blob: await response.blob(), filename: named?.[1] ?? 'tsunagu' };
 }

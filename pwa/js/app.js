@@ -7,8 +7,9 @@ import { refreshCards, showCards } from './ui/cards.js';
 import { openDesk, returnDevices, showDesk } from './ui/desk.js';
 import { showDevices } from './ui/devices.js';
 import { showEntries } from './ui/entries.js';
+import { openFigures } from './ui/figures.js';
 import { showHome } from './ui/home.js';
-import { hasFigures, showFigures, showHubTools } from './ui/hubtools.js';
+import { hasFigures, showHubTools } from './ui/hubtools.js';
 import { showLog } from './ui/log.js';
 import { offerTabs, onView, showTabs, showView, wireTabs } from './ui/nav.js';
 import { showOutreach } from './ui/outreach.js';
@@ -43,12 +44,12 @@ async function signedIn(session) {
   const sites = directory ? mySites(directory, session.user) : [];
   onView('entries-view', () => showEntries(session, directory).catch(showError));
   onView('cards-view', () => refreshCards().catch(showError));
-  onView('figures-view', () => showFigures(session).catch(showError));
+  const wardSites = directory?.sites.filter((s) => s.ward_code === session.user.ward_code) ?? [];
+  onView('figures-view', () => openFigures(session, wardSites).catch(showError));
   await showLog(session, directory, sites);
   await showOutreach(session, directory, sites);
   if (directory) await showCards(session, directory, sites);
-  showHubTools(session, directory?.sites.filter((s) => s.ward_code === session.user.ward_code)
-    ?? []);
+  showHubTools(session, wardSites);
   onView('desk-view', () => openDesk().catch(showError));
   onView('settings-view', returnDevices);
   showDesk(session, directory);

@@ -198,9 +198,10 @@ KIND_NAMES = {
 }
 ROLE_CAN = {
     "admin": "everything, in every ward",
-    "hub_staff": "the ward's desk, phones (pair, rename, revoke), paper cards and figures; "
-                 "confirms arrivals at every site of the ward",
-    "ward_officer": "reads the ward's card figures (its home screen) and the desk; writes nothing",
+    "hub_staff": "the ward's desk, phones (pair, rename, revoke), paper cards, figures with "
+                 "charts and reports; confirms arrivals at every site of the ward",
+    "ward_officer": "reads the ward's figures and charts, downloads its reports (its home "
+                    "screen) and reads the desk; writes nothing",
     "site_staff": "confirms arrivals of cards for, and logs sessions at: {sites}",
     "volunteer": "logs sessions and issues cards at: {sites}",
 }
