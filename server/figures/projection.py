@@ -13,26 +13,19 @@ collections and two statements per collection written (bench/RESULTS.md, "figure
 before them (the migration that creates them calls it).
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import Connection, bindparam, delete, insert, select, text
+from sqlalchemy import Connection, bindparam, delete, insert, text
 from sqlalchemy.engine import Dialect
 
 from sync.vocabulary import FEATURE_TAGS
 
 from ..directory.lookups import as_site_id
 from ..replication.prepared import Prepared
-from .models import (
-    FIGURE_CARD,
-    FIGURE_OUTREACH,
-    FIGURE_VISIT,
-    OUTREACH_COUNTS,
-    TABLES,
-    VISIT_COUNTS,
-)
+from .models import OUTREACH_COUNTS, TABLES, VISIT_COUNTS
 
 WISH_BITS = {wish: 1 << i for i, wish in enumerate(FEATURE_TAGS)}
 
@@ -161,12 +154,3 @@ def rebuild(conn: Connection, batch_size: int = 2000) -> dict[str, int]:
             _statements(conn.dialect, collection).add.run(conn, made)
             counts[collection] += len(made)
     return counts
-
-
-def live_rows(conn: Connection, collection: str) -> Sequence[tuple]:
-    """Every row of ``collection``'s figure table, by record id (for tests and checks)."""
-    table = TABLES[collection]
-    return conn.execute(select(table).order_by(table.c.record_id)).all()
-
-
-__all__ = ["FIGURE_CARD", "FIGURE_OUTREACH", "FIGURE_VISIT", "Written", "rebuild", "write"]
