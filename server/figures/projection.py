@@ -13,6 +13,7 @@ collections and two statements per collection written (bench/RESULTS.md, "figure
 before them (the migration that creates them calls it).
 """
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any, NamedTuple
@@ -33,26 +34,31 @@ WISH_BITS = {wish: 1 << i for i, wish in enumerate(FEATURE_TAGS)}
 def _days(day: Any) -> tuple[str, str, str] | None:
     """``(day, its week's Monday, YYYY-MM)`` as text, or None when ``day`` is no date (the
     sync rules require one, so only a record made before them could lack it)."""
-    if not isinstance(day, str):
-        return None
+    return _parsed_days(day) if isinstance(day, str) else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_days(day: str) -> tuple[str, str, str] | None:
+    # Cached: a push writes many records of a few days.
     try:
         parsed = date.fromisoformat(day)
     except ValueError:
         return None
     monday = parsed - timedelta(days=parsed.weekday())
-    return parsed.isoformat(), monday.isoformat(), day[:7]
+    text = parsed.isoformat()
+    return text, monday.isoformat(), text[:7]
 
 
-def _count(data: Mapping[str, Any], name: str) -> int:
-    value = data.get(name)
-    return value if type(value) is int else 0
+def _counts(data: Mapping[str, Any], names: tuple[str, ...]) -> list[int]:
+    # Only whole numbers: the sync rules allow nothing else, and a bool is not a count.
+    return [value if type(value := data.get(name)) is int else 0 for name in names]
 
 
 def visit_row(record_id: str, data: Mapping[str, Any]) -> tuple | None:
     site_id, days = as_site_id(data.get("site_id")), _days(data.get("session_date"))
     if site_id is None or days is None:
         return None
-    return (record_id, site_id, *days, *(_count(data, name) for name in VISIT_COUNTS))
+    return (record_id, site_id, *days, *_counts(data, VISIT_COUNTS))
 
 
 def outreach_row(record_id: str, data: Mapping[str, Any]) -> tuple | None:
@@ -60,7 +66,7 @@ def outreach_row(record_id: str, data: Mapping[str, Any]) -> tuple | None:
     if site_id is None or days is None:
         return None
     day, _monday, month = days
-    return (record_id, site_id, day, month, *(_count(data, name) for name in OUTREACH_COUNTS))
+    return (record_id, site_id, day, month, *_counts(data, OUTREACH_COUNTS))
 
 
 def card_row(record_id: str, data: Mapping[str, Any]) -> tuple | None:
