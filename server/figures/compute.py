@@ -5,8 +5,8 @@ Days are Asia/Tokyo calendar days as the records carry them: a session's ``sessi
 an outreach visit's ``visit_date`` and a card's ``issued_on`` are local dates already, so
 a session on the last day of a month counts in that month whatever the hour it was
 synced. Every sum is made by the database (``queries.py``); this module only puts the
-grouped rows in order, fills in the zeros and adds the twelve-or-fewer monthly rows into
-totals.
+grouped rows in order, fills in the zeros and adds the period's monthly rows (at most 37)
+into its totals.
 """
 
 import calendar
@@ -197,8 +197,10 @@ def compute(ward_code: str, start: date, end: date, *, area: int | str | None = 
     Shape (every list sorted, zeros filled in; rates are ``arrived / issued`` or None):
     ``ward {code, name}, from, to, filters {area, kind, site_id}, totals, sites,
     by_week, by_month, consultations, outreach, cards, comparison`` (the last only when
-    the period is one calendar month, else None). See the module doc of
-    ``schemas/figures.py`` for each field.
+    the period is one calendar month, else None); ``schemas/figures.py`` describes each
+    field. ``sites`` and ``cards.by_site`` list every site counted, zeros included;
+    ``by_week`` every week touching the period for every kind counted; ``by_month`` every
+    month touching it.
 
     :raise 404: no such ward (``ApiError``).
     :raise ValueError: ``end`` is before ``start``, or ``area`` is not an id.

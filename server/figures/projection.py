@@ -13,26 +13,20 @@ collections and two statements per collection written (bench/RESULTS.md, "figure
 before them (the migration that creates them calls it).
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import Connection, bindparam, delete, insert, select, text
+from sqlalchemy import Connection, bindparam, delete, insert, text
 from sqlalchemy.engine import Dialect
 
 from sync.vocabulary import FEATURE_TAGS
 
 from ..directory.lookups import as_site_id
 from ..replication.prepared import Prepared
-from .models import (
-    FIGURE_CARD,
-    FIGURE_OUTREACH,
-    FIGURE_VISIT,
-    OUTREACH_COUNTS,
-    TABLES,
-    VISIT_COUNTS,
-)
+from .models import OUTREACH_COUNTS, TABLES, VISIT_COUNTS
 
 WISH_BITS = {wish: 1 << i for i, wish in enumerate(FEATURE_TAGS)}
 
@@ -40,26 +34,31 @@ WISH_BITS = {wish: 1 << i for i, wish in enumerate(FEATURE_TAGS)}
 def _days(day: Any) -> tuple[str, str, str] | None:
     """``(day, its week's Monday, YYYY-MM)`` as text, or None when ``day`` is no date (the
     sync rules require one, so only a record made before them could lack it)."""
-    if not isinstance(day, str):
-        return None
+    return _parsed_days(day) if isinstance(day, str) else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_days(day: str) -> tuple[str, str, str] | None:
+    # Cached: a push writes many records of a few days.
     try:
         parsed = date.fromisoformat(day)
     except ValueError:
         return None
     monday = parsed - timedelta(days=parsed.weekday())
-    return parsed.isoformat(), monday.isoformat(), day[:7]
+    text = parsed.isoformat()
+    return text, monday.isoformat(), text[:7]
 
 
-def _count(data: Mapping[str, Any], name: str) -> int:
-    value = data.get(name)
-    return value if type(value) is int else 0
+def _counts(data: Mapping[str, Any], names: tuple[str, ...]) -> list[int]:
+    # Only whole numbers: the sync rules allow nothing else, and a bool is not a count.
+    return [value if type(value := data.get(name)) is int else 0 for name in names]
 
 
 def visit_row(record_id: str, data: Mapping[str, Any]) -> tuple | None:
     site_id, days = as_site_id(data.get("site_id")), _days(data.get("session_date"))
     if site_id is None or days is None:
         return None
-    return (record_id, site_id, *days, *(_count(data, name) for name in VISIT_COUNTS))
+    return (record_id, site_id, *days, *_counts(data, VISIT_COUNTS))
 
 
 def outreach_row(record_id: str, data: Mapping[str, Any]) -> tuple | None:
@@ -67,7 +66,7 @@ def outreach_row(record_id: str, data: Mapping[str, Any]) -> tuple | None:
     if site_id is None or days is None:
         return None
     day, _monday, month = days
-    return (record_id, site_id, day, month, *(_count(data, name) for name in OUTREACH_COUNTS))
+    return (record_id, site_id, day, month, *_counts(data, OUTREACH_COUNTS))
 
 
 def card_row(record_id: str, data: Mapping[str, Any]) -> tuple | None:
@@ -161,12 +160,3 @@ def rebuild(conn: Connection, batch_size: int = 2000) -> dict[str, int]:
             _statements(conn.dialect, collection).add.run(conn, made)
             counts[collection] += len(made)
     return counts
-
-
-def live_rows(conn: Connection, collection: str) -> Sequence[tuple]:
-    """Every row of ``collection``'s figure table, by record id (for tests and checks)."""
-    table = TABLES[collection]
-    return conn.execute(select(table).order_by(table.c.record_id)).all()
-
-
-__all__ = ["FIGURE_CARD", "FIGURE_OUTREACH", "FIGURE_VISIT", "Written", "rebuild", "write"]

@@ -8,8 +8,10 @@ from server.extensions import db
 from server.replication.store import SqlStore
 from sync.store import MemoryStore
 
+# The figures' tables too: the store writes their rows in the records' transaction.
 SYNC_TABLES = ("sync_record_site", "sync_record", "sync_change", "sync_op", "sync_conflict",
-               "sync_quarantine", "sync_counter")
+               "sync_quarantine", "sync_counter", "figure_visit", "figure_outreach",
+               "figure_card")
 
 
 class SqlStoreUnderTest(SqlStore):

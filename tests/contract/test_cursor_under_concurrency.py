@@ -133,8 +133,8 @@ def test_positions_taken_before_commit_lose_changes_which_the_test_detects(_post
     engine = sa.create_engine(_postgres_schema, pool_size=30)
     with engine.begin() as conn:
         conn.execute(sa.text("TRUNCATE sync_record_site, sync_record, sync_change, sync_op, "
-                             "sync_conflict, "
-                             "sync_quarantine, sync_counter"))
+                             "sync_conflict, sync_quarantine, sync_counter, figure_visit, "
+                             "figure_outreach, figure_card"))
         conn.execute(sa.insert(COUNTER).values(id=COUNTER_ID, position=0))
     try:
         seen, acknowledged = run_race(SequenceLikeStore(engine), writers=10, per_writer=200,

@@ -151,7 +151,10 @@ class FigureWorld:
         minted = {site.id: [row.short_code for row, _token in
                             tokens.mint(site.id, 30, user_id=None)] for site in issuers}
         db.session.commit()
-        for n, day in enumerate(sorted(rng.choice(days) for _ in range(120))):
+        # Cards too are issued on month ends (issued_on is the local day, as a session's).
+        card_days = [rng.choice(days) for _ in range(116)] + [
+            date(2026, 10, 31), date(2026, 10, 31), date(2026, 11, 30), date(2025, 11, 30)]
+        for n, day in enumerate(sorted(card_days)):
             issuing = rng.choice(issuers)
             # A few kinds never introduce to a few others: the missing pairs.
             targets = [s for s in every if not (issuing.kind == "salon"

@@ -63,7 +63,13 @@ def test_a_session_on_the_last_day_of_a_month_counts_in_that_month(world):
     assert october["totals"] == world.expected_totals(date(2026, 10, 1), date(2026, 10, 31))
     assert october["by_month"][-1]["month"] == "2026-10"
     assert november["totals"] == world.expected_totals(*NOVEMBER)
+    cards_that_day = [c for c in world.cards if c.day == date(2026, 10, 31)
+                      and not c.deleted and c.issuing in world.sites]
+    assert cards_that_day, "the generator issues cards on a month's last day"
+    assert october["cards"]["issued"] == world.expected(
+        date(2026, 10, 1), date(2026, 10, 31))["cards"]["issued"]
     only_that_day = _figures(world, date(2026, 10, 31), date(2026, 10, 31))
+    assert only_that_day["cards"]["issued"] == len(cards_that_day)
     assert only_that_day["totals"]["sessions"] == len(last_day)
     assert only_that_day["by_month"] == [
         {"month": "2026-10", **{key: sum(v.counts[key] for v in last_day)
