@@ -149,6 +149,25 @@ export function consultations(figures, label) {
   };
 }
 
+// Outreach in the period as one table: the visits, who went (by profession), the
+// families reached and the local people met, each a row of its own.
+export function outreachTable(figures, label) {
+  const { outreach } = figures;
+  return {
+    caption: label('figures.outreach.caption'),
+    head: [label('figures.outreach.what'), label('figures.outreach.count')],
+    rows: [
+      [label('figures.outreach.visits'), outreach.visits],
+      ...Object.entries(outreach.by_role).map(([role, count]) => [
+        label('figures.outreach.went', { who: label(`outreach.went_${role}`) }), count]),
+      [label('figures.outreach.reached', { who: label('outreach.parents') }), outreach.parents],
+      [label('figures.outreach.reached', { who: label('outreach.children') }), outreach.children],
+      ...Object.entries(outreach.met).map(([role, count]) => [
+        label('figures.outreach.met', { who: label(`outreach.met_${role}`) }), count]),
+    ],
+  };
+}
+
 // Introductions between site kinds: a 6 × 6 grid, from-kind down, to-kind across, with
 // the pairs that had no introduction at all marked: where connections are missing.
 export function kindFlows(figures, label) {

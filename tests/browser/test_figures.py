@@ -68,7 +68,8 @@ FIGURES = {
                   "children_3plus": 9, "expecting_parents": 2, "adults": 31}],
     "consultations": [{"topic": t, "answer": a, "count": CONSULTED.get((t, a), 0)}
                       for t in TOPICS for a in ANSWERS],
-    "outreach": {"visits": 0, "by_role": {}, "parents": 0, "children": 0, "met": {}},
+    "outreach": {"visits": 4, "by_role": {"nursery_teacher": 3, "public_health_nurse": 2},
+                 "parents": 11, "children": 13, "met": {"welfare_commissioner": 1}},
     "cards": {
         "issued": 12, "opened": 9, "arrived": 7, "expired": 0, "cancelled": 0,
         "arrival_rate": 7 / 12, "by_site": [], "by_wish": [], "site_flows": [],
@@ -235,6 +236,10 @@ def test_the_tables_hold_the_exact_numbers_of_the_figures(live, page, signed_in,
         "i.querySelector('.headline-value').textContent])")
     assert headline[:4] == [["来所の記録", "10"], ["開いた日", "8"], ["おとな", "31"],
                             ["子ども", "39"]]
+    outreach = {row[0]: row[1:] for row in rows_of(page, "figures-outreach-table")}
+    assert outreach == {"内容": ["数"], "訪問の記録": ["4"], "行った人：保育士": ["3"],
+                        "行った人：保健師": ["2"], "会えた保護者": ["11"], "会えた子ども": ["13"],
+                        "会った地域の方：民生委員・児童委員": ["1"]}
 
 
 def test_the_pairs_of_kinds_with_no_introduction_are_marked(live, page, signed_in,

@@ -152,6 +152,8 @@ export async function loadFigures() {
   if (mine !== asked) return;
   words.textContent = t('figures.period_words', { from: figures.from, to: figures.to });
   renderHeadline(figures);
+  byId('figures-outreach').replaceChildren(
+    dataTable('figures-outreach-table', data.outreachTable(figures, t)));
   await renderCharts(figures);
 }
 
