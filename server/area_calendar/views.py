@@ -27,14 +27,13 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'no
        "form-action 'self'; frame-ancestors 'none'")
 STYLESHEET = Path(__file__).resolve().parent.parent / "templates" / "calendar" / "calendar.css"
 WINDOW_DAYS = 35  # five weeks from today
-DEFAULT_RATE_LIMIT = "120 per minute;2000 per hour"
 # The page and the month follow the day; the feed is fetched by calendar apps on a timer.
 PAGE_CACHE = "public, max-age=300"
 FEED_CACHE = "public, max-age=900"
 
 
 def _rate_limit() -> str:
-    return current_app.config.get("CALENDAR_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+    return current_app.config["CALENDAR_RATE_LIMIT"]
 
 
 _limited = limiter.shared_limit(_rate_limit, scope="area_calendar")

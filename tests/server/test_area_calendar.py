@@ -250,7 +250,8 @@ def test_the_page_is_in_english_when_asked(client, world):
 
 
 @pytest.mark.parametrize(("query", "expected"), [
-    ("area={north}", {"月曜ひろば", "木曜の体操", "園庭あそび", "クリスマス会", "プレママ相談の日"}),
+    ("area={north}",
+     {"月曜ひろば", "木曜の体操", "園庭あそび", "クリスマス会", "プレママ相談の日"}),
     ("area={south}", {"赤ちゃんサロン"}),
     ("kind=salon", {"赤ちゃんサロン"}),
     ("kind=nursery_hiroba", {"園庭あそび"}),
