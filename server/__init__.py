@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import errors, pwa
     from .accounts.views import bp as accounts_bp
     from .api_docs import bp as api_docs_bp
+    from .area_calendar.views import bp as area_calendar_bp
     from .cards.public import bp as card_page_bp
     from .cards.reports import bp as card_reports_bp
     from .cards.views import bp as cards_bp
@@ -48,7 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register(app)
     for blueprint in (accounts_bp, directory_bp, replication_bp, cards_bp, card_page_bp,
                       card_reports_bp, hub_bp, figures_bp, exports_bp, api_docs_bp,
-                      pwa.bp):
+                      area_calendar_bp, pwa.bp):
         app.register_blueprint(blueprint)
 
     from .cli import register_commands

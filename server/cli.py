@@ -66,6 +66,7 @@ def demo(host: str, port: int, serve: bool) -> None:
     click.echo(f"  phone app: {base}/")
     click.echo(f"  API docs:  {base}/api/openapi.json")
     click.echo(f"  sites:     {base}/api/wards/14199/sites")
+    click.echo(f"  calendar:  {base}/calendar/14199 (feed: {base}/calendar/14199.ics)")
     click.echo("  logins (role, login, password; then what each can do):")
     for role, login, password, can in login_guide():
         click.echo(f"    {role:<13} {login:<12} {password}")

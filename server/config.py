@@ -31,6 +31,7 @@ ENV_SETTINGS = {
     "TSUNAGU_CARD_GRACE_DAYS": ("CARD_GRACE_DAYS", int),
     "TSUNAGU_CARD_TOKEN_UNUSED_DAYS": ("CARD_TOKEN_UNUSED_DAYS", int),
     "TSUNAGU_CARD_PAGE_RATE_LIMIT": ("CARD_PAGE_RATE_LIMIT", str),
+    "TSUNAGU_CALENDAR_RATE_LIMIT": ("CALENDAR_RATE_LIMIT", str),
     "TSUNAGU_EVENING_NOTICE_HOUR": ("EVENING_NOTICE_HOUR", int),
 }
 
@@ -59,6 +60,8 @@ DEFAULTS = {
     "CARD_GRACE_DAYS": 7,
     "CARD_TOKEN_UNUSED_DAYS": 180,
     "CARD_PAGE_RATE_LIMIT": "30 per minute;300 per hour",
+    # The public area calendar: generous, as calendar apps refetch the feed on a timer.
+    "CALENDAR_RATE_LIMIT": "120 per minute;2000 per hour",
     "EVENING_NOTICE_HOUR": 18,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
 }

@@ -37,6 +37,10 @@ def test_demo_builds_a_ward_with_all_six_kinds_once(fresh_app):
     assert {s["kind"] for s in sites} == set(SITE_KINDS)
     events = client.get("/api/wards/14199/events").json
     assert len(events) > 100
+    # The printed calendar address opens the demo ward's public calendar.
+    assert "calendar:  http://127.0.0.1:8000/calendar/14199" in first.output
+    calendar = client.get("/calendar/14199")
+    assert calendar.status_code == 200 and events[0]["title"] in calendar.get_data(as_text=True)
     with fresh_app.app_context():
         programmes = db.session.scalar(sa.select(sa.func.count(Programme.id)))
     second = runner.invoke(args=["demo", "--no-serve"])

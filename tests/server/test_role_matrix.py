@@ -8,6 +8,7 @@ The expectations are the intended policy (README "Who sees what", the docstring 
   ward officer → read own ward only; admin → everything;
 - public: the directory (wards, areas, sites, programmes, events, one site or programme),
   the OpenAPI document, the card page ``/c/<token>`` with its ``.ics`` and stylesheet,
+  the area calendar ``/calendar/<ward_code>`` with its month, feed and stylesheet,
   sign-in and pairing, and the phone app's shell;
 - no token → 401 ``unauthorized`` on every other route; a revoked device → 401
   ``device_revoked``; a signed-in user outside the rule → 403 ``forbidden``.
@@ -223,6 +224,13 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/c/<token>"): Route(get("/c/{w.card_token}"), EVERYONE),
     ("GET", "/c/<token>/calendar.ics"): Route(get("/c/{w.card_token}/calendar.ics"), EVERYONE),
     ("GET", "/c/static/card_page.css"): Route(get("/c/static/card_page.css"), EVERYONE),
+    # The area calendar is public, as the directory it reads.
+    ("GET", "/calendar/<ward_code>"): Route(get("/calendar/{w.code}"), EVERYONE),
+    ("GET", "/calendar/<ward_code>.ics"): Route(get("/calendar/{w.code}.ics"), EVERYONE),
+    ("GET", "/calendar/<ward_code>/month/<month_text>"): Route(
+        get("/calendar/{w.code}/month/2026-12"), EVERYONE),
+    ("GET", "/calendar/static/calendar.css"): Route(
+        get("/calendar/static/calendar.css"), EVERYONE),
     # --- sync ---------------------------------------------------------------------------------
     # A push is answered 200 with one answer per op (whether each applied is
     # test_each_role_writes_only_its_scope's part); so are the lists, scoped to the reader.
