@@ -42,7 +42,7 @@ def steps(code: str):
 @documented("Record an assessment of one step for the ward or one of its areas: every "
             "current checkpoint met, partly or not yet, with the next action and review "
             "(hub staff of the ward, admins)", "checklists", body=AssessmentInSchema,
-            response=AssessmentSchema, status=201, errors=(401, 403, 404, 422))
+            response=AssessmentSchema, status=201, errors=(400, 401, 403, 404, 422))
 def record(code: str):
     ward = ward_by_code(code)
     policy.require(policy.may_manage_ward(g.user, ward.id))

@@ -108,6 +108,16 @@ def _review(w: World, _actor: str) -> Request:
             {"comment": "来場者数をご確認ください", "op_id": str(uuid.uuid4())})
 
 
+def _assess(w: World, _actor: str) -> Request:
+    from server.cooperation.assessments import current_checkpoints
+
+    return ("POST", f"/api/wards/{w.code}/checklists/assessments",
+            {"step": 4, "assessed_on": "2026-11-01", "next_action": "次の連絡会で振り返る",
+             "next_review_on": "2027-02-01",
+             "answers": [{"checkpoint_id": point.id, "status": "partly"}
+                         for point in current_checkpoints(4)]})
+
+
 def _restore(w: World, _actor: str) -> Request:
     return ("POST", f"/api/sync/records/visit/{w.new_tombstone()}/restore",
             {"op_id": str(uuid.uuid4())})
@@ -293,6 +303,20 @@ ROUTES: dict[tuple[str, str], Route] = {
     # who reads only, nor the people of its sites (site staff may open one by a push).
     ("POST", "/api/wards/<code>/records/<collection>/<record_id>/review"): Route(
         _review,
+        (201, 201, 403, 403, 403, 403, 403, 403, 403, 401, 401)),
+    # Which cooperation step the ward is at: everyone of the ward reads it (the guideline
+    # wants every supporter to know); its hub staff and admins record the reviews.
+    ("GET", "/api/wards/<code>/checklists"): Route(
+        get("/api/wards/{w.code}/checklists"),
+        (200, 200, 403, 200, 403, 200, 403, 200, 403, 401, 401)),
+    ("GET", "/api/wards/<code>/checklists/standing"): Route(
+        get("/api/wards/{w.code}/checklists/standing"),
+        (200, 200, 403, 200, 403, 200, 403, 200, 403, 401, 401)),
+    ("GET", "/api/wards/<code>/checklists/history"): Route(
+        get("/api/wards/{w.code}/checklists/history?step=1"),
+        (200, 200, 403, 200, 403, 200, 403, 200, 403, 401, 401)),
+    ("POST", "/api/wards/<code>/checklists/assessments"): Route(
+        _assess,
         (201, 201, 403, 403, 403, 403, 403, 403, 403, 401, 401)),
     # What was changed on the desks: the admin's to read.
     ("GET", "/api/audit"): Route(
