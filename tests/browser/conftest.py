@@ -14,8 +14,8 @@ from werkzeug.serving import make_server
 from server import create_app
 from server.accounts.auth import hash_password
 from server.accounts.models import Membership, User
-from server.directory.models import Site, SiteTag, Ward
 from server.cooperation.reference import ensure_checkpoints
+from server.directory.models import Site, SiteTag, Ward
 from server.directory.reference import ensure_wards
 from server.extensions import db
 
