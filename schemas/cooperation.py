@@ -92,6 +92,7 @@ class CheckpointSchema(Schema):
 
 class StepSchema(Schema):
     number = fields.Integer()
+    code = fields.String(metadata={"description": "the glossary's id: step1_know…"})
     title_ja = fields.String()
     title_en = fields.String()
     checkpoints = fields.List(fields.Nested(CheckpointSchema))

@@ -35,7 +35,8 @@ def current_checkpoints(step_number: int | None = None) -> list[CoopCheckpoint]:
 
 def steps_with_checkpoints() -> list[dict]:
     points = current_checkpoints()
-    return [{"number": step.number, "title_ja": step.title_ja, "title_en": step.title_en,
+    return [{"number": step.number, "code": step.code, "title_ja": step.title_ja,
+             "title_en": step.title_en,
              "checkpoints": [point for point in points if point.step_number == step.number]}
             for step in db.session.scalars(select(CoopStep).order_by(CoopStep.number))]
 

@@ -17,6 +17,8 @@ class CoopStep(db.Model):
     __tablename__ = "coop_step"
 
     number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # The glossary's id of the step (``step1_know``…), for code that names a step.
+    code: Mapped[str] = mapped_column(String(30), unique=True)
     title_ja: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str] = mapped_column(String(200))
 

@@ -31,7 +31,8 @@ def seed(conn: sa.Connection) -> None:
     for step in steps():
         if step["number"] not in known_steps:
             conn.execute(step_table.insert().values(
-                number=step["number"], title_ja=step["title_ja"], title_en=step["title_en"]))
+                number=step["number"], code=step["code"], title_ja=step["title_ja"],
+                title_en=step["title_en"]))
         for point in step["checkpoints"]:
             if (step["number"], point["number"]) not in known:
                 conn.execute(checkpoint_table.insert().values(

@@ -236,10 +236,15 @@ def test_the_migration_seeds_the_repository_wording(empty_database_url, tmp_path
         stored = db.session.execute(sa.text(
             "SELECT step_number, number, version, text_ja FROM coop_checkpoint "
             "ORDER BY step_number, number")).all()
-        titles = db.session.scalars(sa.text("SELECT title_ja FROM coop_step ORDER BY number"))
+        titles = db.session.execute(sa.text(
+            "SELECT code, title_ja FROM coop_step ORDER BY number")).all()
         assert [tuple(row) for row in stored] == [
             (step["number"], point["number"], 1, point["text_ja"])
             for step in reference.steps() for point in step["checkpoints"]]
-        assert list(titles) == [step["title_ja"] for step in reference.steps()]
+        assert [tuple(row) for row in titles] == [
+            ("step1_know", reference.steps()[0]["title_ja"]),
+            ("step2_share_issues", reference.steps()[1]["title_ja"]),
+            ("step3_refer", reference.steps()[2]["title_ja"]),
+            ("step4_joint_activity", reference.steps()[3]["title_ja"])]
         db.session.remove()
         db.engine.dispose()

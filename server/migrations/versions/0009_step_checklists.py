@@ -20,9 +20,11 @@ depends_on = None
 def upgrade():
     op.create_table('coop_step',
     sa.Column('number', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('code', sa.String(length=30), nullable=False),
     sa.Column('title_ja', sa.String(length=200), nullable=False),
     sa.Column('title_en', sa.String(length=200), nullable=False),
-    sa.PrimaryKeyConstraint('number', name=op.f('pk_coop_step'))
+    sa.PrimaryKeyConstraint('number', name=op.f('pk_coop_step')),
+    sa.UniqueConstraint('code', name=op.f('uq_coop_step_code'))
     )
     op.create_table('coop_checkpoint',
     sa.Column('id', sa.Integer(), nullable=False),
