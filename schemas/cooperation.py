@@ -73,6 +73,16 @@ class AssessmentInSchema(Schema):
             raise ValidationError("answer each checkpoint once", "answers")
 
 
+class CheckpointWordingSchema(Schema):
+    """A new wording of a checkpoint (admins, when the city revises its guideline)."""
+
+    class Meta:
+        unknown = RAISE
+
+    text_ja = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    text_en = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
 class HistoryQuerySchema(Schema):
     class Meta:
         unknown = RAISE

@@ -41,13 +41,19 @@ def steps_with_checkpoints() -> list[dict]:
             for step in db.session.scalars(select(CoopStep).order_by(CoopStep.number))]
 
 
+def _storable(n: int) -> bool:
+    # A number an INTEGER column cannot hold names no row; asking would be a database error.
+    return -(2**31) <= n < 2**31
+
+
 def revise_checkpoint(step_number: int, number: int, text_ja: str,
                       text_en: str) -> CoopCheckpoint:
     """A new wording of a checkpoint, as a new version: the answers given against the
     earlier wording keep pointing at it. Does not commit."""
     version = db.session.scalar(
         select(func.max(CoopCheckpoint.version))
-        .where(CoopCheckpoint.step_number == step_number, CoopCheckpoint.number == number))
+        .where(CoopCheckpoint.step_number == step_number, CoopCheckpoint.number == number)
+    ) if _storable(step_number) and _storable(number) else None
     if version is None:
         raise LookupError(f"no checkpoint {step_number}-{number}")
     point = CoopCheckpoint(step_number=step_number, number=number, version=version + 1,

@@ -6,6 +6,8 @@ from flask import Blueprint, g
 from schemas.cooperation import (
     AssessmentInSchema,
     AssessmentSchema,
+    CheckpointSchema,
+    CheckpointWordingSchema,
     HistoryQuerySchema,
     StandingListSchema,
     StepListSchema,
@@ -15,6 +17,8 @@ from ..accounts import policy
 from ..accounts.auth import login_required
 from ..api import documented, load_body, load_query, respond
 from ..directory.lookups import ward_by_code
+from ..errors import ApiError
+from ..extensions import db
 from ..timeutil import today_local
 from . import assessments
 
@@ -74,3 +78,21 @@ def history(code: str):
     query = load_query(HistoryQuerySchema())
     return respond(AssessmentSchema(many=True),
                    assessments.history(ward, query["step"], query["area"]))
+
+
+@bp.post("/checklists/steps/<int:step>/checkpoints/<int:number>")
+@login_required
+@documented("A new wording of one checkpoint, kept as a new version: the answers given "
+            "against the earlier wording keep it (admins)", "checklists",
+            body=CheckpointWordingSchema, response=CheckpointSchema, status=201,
+            errors=(400, 401, 403, 404, 422))
+def revise(step: int, number: int):
+    policy.require(g.user.role == "admin")
+    data = load_body(CheckpointWordingSchema())
+    try:
+        point = assessments.revise_checkpoint(step, number, data["text_ja"], data["text_en"])
+    except LookupError:
+        raise ApiError(404, "not_found", "見つかりません / Not found.",
+                       {"number": ["no such checkpoint"]}) from None
+    db.session.commit()
+    return respond(CheckpointSchema(), point, 201)

@@ -168,6 +168,25 @@ def test_a_revised_checkpoint_keeps_the_wording_earlier_answers_answered(
     assert stale.status_code == 422 and "answers" in stale.get_json()["error"]["fields"]
 
 
+def test_only_admins_reword_a_checkpoint_and_the_old_wording_stays(
+        client, ward, create_user, auth_header):
+    url = "/api/checklists/steps/3/checkpoints/2"
+    body = {"text_ja": "他の施設の様子を日ごろから共有している。", "text_en": "Shared."}
+    assert client.post(url, json=body, headers=auth_header(
+        create_user("hub_staff"))).status_code == 403
+    admin = auth_header(create_user("admin"))
+    answer = client.post(url, json=body, headers=admin)
+    assert answer.status_code == 201
+    assert (answer.get_json()["version"], answer.get_json()["text_ja"]) == (2, body["text_ja"])
+    versions = db.session.scalars(sa.select(CoopCheckpoint.text_ja).where(
+        CoopCheckpoint.step_number == 3, CoopCheckpoint.number == 2)
+        .order_by(CoopCheckpoint.version)).all()
+    assert versions == [reference.steps()[2]["checkpoints"][1]["text_ja"], body["text_ja"]]
+    assert client.post("/api/checklists/steps/3/checkpoints/9", json=body,
+                       headers=admin).status_code == 404
+    assert client.post(url, json={"text_ja": ""}, headers=admin).status_code == 422
+
+
 @pytest.mark.parametrize(("change", "field"), [
     ({"step": 9}, "step"),
     ({"status": "done"}, "answers"),

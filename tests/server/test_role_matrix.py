@@ -318,6 +318,12 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/wards/<code>/checklists/assessments"): Route(
         _assess,
         (201, 201, 403, 403, 403, 403, 403, 403, 403, 401, 401)),
+    # The checkpoints' wording is the city's, for all wards: only admins add a new version.
+    ("POST", "/api/checklists/steps/<int:step>/checkpoints/<int:number>"): Route(
+        lambda _w, _actor: ("POST", "/api/checklists/steps/2/checkpoints/1",
+                            {"text_ja": "連絡会等で親子の状況を共有している。",
+                             "text_en": "Meetings share how families are doing."}),
+        (201, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401)),
     # What was changed on the desks: the admin's to read.
     ("GET", "/api/audit"): Route(
         get("/api/audit"),
