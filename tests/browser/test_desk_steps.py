@@ -115,3 +115,30 @@ def test_the_steps_screen_passes_axe_in_both_languages_without_sideways_scroll(
         page.wait_for_load_state("networkidle")
         assert axe_violations(page) == [], (language, size)
         assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+
+
+def test_hub_staff_record_a_review_on_the_desk(live, page, reviewed):
+    open_steps(page, live, "hub")
+    form = page.locator("#desk-step-form")
+    form.get_by_label("どこの見直しか").select_option(label="北エリア")
+    form.get_by_label("ステップ", exact=True).select_option(value="2")
+    points = form.locator("fieldset.desk-checkpoint")
+    expect(points).to_have_count(2)
+    points.nth(0).get_by_label("できている", exact=True).check()
+    points.nth(1).get_by_label("一部できている").check()
+    points.nth(1).get_by_label("そう言えるわけ（ご家族のことは書かないでください）").fill(
+        "区のデータを連絡会で説明した")
+    form.get_by_label("次にすること").fill("エリアごとの状況を次の連絡会で出し合う")
+    form.get_by_label("次に見直す日").fill("2099-03-01")
+    form.get_by_role("button", name="見直しを保存する").click()
+    expect(page.locator("#status")).to_contain_text("見直しを記録しました。")
+    rows = page.locator("#desk-step-list > li")
+    expect(rows).to_have_count(3)
+    expect(rows.filter(has_text="北エリア　ステップ2")).to_contain_text(
+        "できている 1・一部できている 1・まだ 0")
+    with live.app.app_context():
+        area_id = db.session.query(Area).filter_by(name="北エリア").one().id
+    history = api(live, "GET", f"/api/wards/14101/checklists/history?step=2&area={area_id}",
+                  api(live, "POST", "/api/auth/login", body={
+                      "login": "hub", "password": PASSWORD, "device_name": "t"})["token"])
+    assert [a["evidence"] for a in history[0]["answers"]] == ["", "区のデータを連絡会で説明した"]

@@ -4,10 +4,11 @@
 import { request } from '../api.js';
 import { currentLang, t } from '../i18n.js';
 import { element } from './dom.js';
+import { drawStepForm } from './desk-step-form.js';
 
 const STATUSES = ['met', 'partly', 'not_yet'];
 
-let ctx = null; // { session, wardCode }
+let ctx = null; // { session, wardCode, readOnly }
 let loading = 0; // only the latest load may draw: an older one can finish after it
 
 function signed(n) {
@@ -59,13 +60,23 @@ function item(row, titles) {
   return li;
 }
 
-export async function loadSteps() {
+export async function loadSteps({ redrawForm = true } = {}) {
   const load = ++loading;
-  const base = `/api/wards/${encodeURIComponent(ctx.wardCode)}/checklists`;
-  const [listed, standing] = await Promise.all([
+  const ward = encodeURIComponent(ctx.wardCode);
+  const base = `/api/wards/${ward}/checklists`;
+  const [listed, standing, areas] = await Promise.all([
     request('GET', base, { token: ctx.session.token }),
-    request('GET', `${base}/standing`, { token: ctx.session.token })]);
+    request('GET', `${base}/standing`, { token: ctx.session.token }),
+    ctx.readOnly ? [] : request('GET', `/api/wards/${ward}/areas`)]);
   if (load !== loading) return;
+  const form = document.getElementById('desk-step-form');
+  if (ctx.readOnly) {
+    form.hidden = true;
+    form.replaceChildren();
+  } else if (redrawForm) {
+    drawStepForm(form, { session: ctx.session, wardCode: ctx.wardCode, steps: listed.steps,
+      areas, saved: () => loadSteps() });
+  }
   const titles = new Map(listed.steps.map((step) => [step.number,
     currentLang() === 'en' ? step.title_en : step.title_ja]));
   document.getElementById('desk-step-list').replaceChildren(
