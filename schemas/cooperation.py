@@ -21,8 +21,9 @@ MAX_ANSWERS = 20
 
 _IN_CALENDAR = validate.Range(min=FIRST_DAY, max=LAST_DAY,
                               error=f"must be from {FIRST_DAY} to {LAST_DAY}")
-# Ten or more digits, with the separators a phone number is written with.
-_PHONE_LIKE = re.compile(r"(?:[0-9０-９][-‐－ー()（）\s]*){10,}")
+# A Japanese phone number: a 0 starting ten or more digits, one separator at most between
+# two (dates and times such as 10:00-12:00 2026-12-01 are not one).
+_PHONE_LIKE = re.compile(r"(?<![0-9０-９])[0０](?:[-‐－ー()（）]?[0-9０-９]){9,}")
 
 
 def _no_phone_number(text: str) -> None:

@@ -194,6 +194,8 @@ def test_only_admins_reword_a_checkpoint_and_the_old_wording_stays(
     ({"next_review_on": "2026-09-01"}, "next_review_on"),
     ({"next_action": "x" * 401}, "next_action"),
     ({"evidence": "電話 090-1234-5678 の方"}, "answers"),
+    ({"evidence": "連絡先は０４５（１２３）４５６７"}, "answers"),
+    ({"next_action": "0451234567 に折り返す"}, "next_action"),
     ({"area_id": "other"}, "area_id"),
 ])
 def test_bad_assessments_are_refused_with_the_field(client, ward, other_ward, create_user,
@@ -220,6 +222,19 @@ def test_bad_assessments_are_refused_with_the_field(client, ward, other_ward, cr
     assert answer.status_code == 422, answer.get_json()
     assert field in answer.get_json()["error"]["fields"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CoopAssessment)) == 0
+
+
+@pytest.mark.parametrize("note", ["10:00-12:00 2026-12-01 の連絡会で共有", "参加 12 施設",
+                                  "2026-11-20 2026-12-01 に確認"])
+def test_notes_with_dates_times_and_counts_are_kept(client, ward, create_user, auth_header,
+                                                    note):
+    hub = auth_header(create_user("hub_staff"))
+    answer = client.post(f"/api/wards/{ward.code}/checklists/assessments", headers=hub, json={
+        "step": 3, "assessed_on": "2026-10-01", "next_action": note,
+        "next_review_on": "2027-01-01",
+        "answers": _answers(client, hub, ward.code, 3, ["met", "partly"], evidence=note)})
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["answers"][1]["evidence"] == note
 
 
 def test_everyone_of_the_ward_reads_only_hub_staff_and_admins_write(
