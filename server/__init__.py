@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .cards.public import bp as card_page_bp
     from .cards.reports import bp as card_reports_bp
     from .cards.views import bp as cards_bp
+    from .cooperation.views import bp as cooperation_bp
     from .directory.views import bp as directory_bp
     from .exports.views import bp as exports_bp
     from .figures.views import bp as figures_bp
@@ -48,8 +49,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     errors.register(app)
     for blueprint in (accounts_bp, directory_bp, replication_bp, cards_bp, card_page_bp,
-                      card_reports_bp, hub_bp, figures_bp, exports_bp, api_docs_bp,
-                      area_calendar_bp, pwa.bp):
+                      card_reports_bp, hub_bp, figures_bp, exports_bp, cooperation_bp,
+                      api_docs_bp, area_calendar_bp, pwa.bp):
         app.register_blueprint(blueprint)
 
     from .cli import register_commands

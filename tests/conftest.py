@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from server import bind_migrations, create_app
 from server.accounts.auth import hash_password, issue_device
 from server.accounts.models import Membership, User
+from server.cooperation.reference import ensure_checkpoints
 from server.directory.models import Site, SiteTag, Ward
 from server.directory.reference import ensure_wards
 from server.extensions import db
@@ -133,6 +134,7 @@ def app(engine_name, request, tmp_path):
         else:
             db.create_all()
         ensure_wards()
+        ensure_checkpoints()
         yield app
         db.session.remove()
         db.engine.dispose()

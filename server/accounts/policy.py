@@ -25,6 +25,12 @@ def may_read_ward(user: User, ward_id: int) -> bool:
     return user.role == "admin" or (user.role in WARD_READERS and user.ward_id == ward_id)
 
 
+def may_read_ward_checklists(user: User, ward_id: int) -> bool:
+    """Everyone of a ward may see which cooperation step it is at: the guideline asks that
+    every supporter know it, not only those who record the reviews."""
+    return user.role == "admin" or (user.ward_id is not None and user.ward_id == ward_id)
+
+
 def may_manage_ward(user: User, ward_id: int) -> bool:
     return user.role == "admin" or (user.role == "hub_staff" and user.ward_id == ward_id)
 

@@ -19,6 +19,7 @@ from ..directory.reference import ensure_wards
 from ..extensions import db
 from ..timeutil import today_local
 from .activity import write_activity
+from .checklists import write_checklists
 
 HERE = Path(__file__).parent
 DEMO_WARD = ("14199", "sakura", "さくら区", "Sakura-ku (fictional)",
@@ -71,6 +72,7 @@ def build_demo() -> bool:
     # The sync store writes on connections of its own: what it refers to must be there.
     db.session.commit()
     write_activity(sites, today_local())
+    write_checklists(ward, today_local())
     return True
 
 

@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 from server import create_app
 from server.accounts.auth import hash_password
 from server.accounts.models import Membership, User
+from server.cooperation.reference import ensure_checkpoints
 from server.directory.models import Site, SiteTag, Ward
 from server.directory.reference import ensure_wards
 from server.extensions import db
@@ -94,6 +95,7 @@ def live(tmp_path):
     with app.app_context():
         db.create_all()
         ensure_wards()
+        ensure_checkpoints()
         ward = db.session.query(Ward).filter_by(code="14101").one()
         ward.office_name, ward.office_phone = "こども家庭支援課", "045-000-0000"
         salon = Site(source_key="t:1", ward_id=ward.id, kind="salon", source_type="子育てサロン",

@@ -268,3 +268,20 @@ def test_the_hubs_figures_count_the_demos_session_logs_and_cards(demo, ward):
     assert totals["adults"] == sum(v.get("parents", 0) for v in visits.values())
     assert answer.json["cards"]["issued"] == len(issued) > 0
     assert answer.json["cards"]["arrived"] == sum(c["status"] == "arrived" for c in issued)
+
+
+def test_hub_staff_see_each_step_reviewed_twice_with_what_moved_and_what_is_due(demo):
+    client = demo.test_client()
+    standing = client.get(f"/api/wards/{DEMO_WARD[0]}/checklists/standing",
+                          headers=sign_in(demo, "hub")).json
+    rows = standing["standings"]
+    assert sorted(row["step"] for row in rows) == [1, 2, 3, 4]
+    assert all(row["previous"] is not None and row["changes"] for row in rows)
+    assert {row["area_name"] for row in rows} == {None, "中部エリア", "北部エリア", "南部エリア"}
+    today = date.fromisoformat(standing["today"])
+    assert [row["step"] for row in rows if row["review_due"]] == [3]
+    assert any(today < date.fromisoformat(row["next_review_on"]) <= today + timedelta(days=7)
+               for row in rows)
+    # A volunteer of the ward reads the same standing.
+    assert client.get(f"/api/wards/{DEMO_WARD[0]}/checklists/standing",
+                      headers=sign_in(demo, "volunteer")).json == standing

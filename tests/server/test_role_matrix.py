@@ -109,6 +109,16 @@ def _review(w: World, _actor: str) -> Request:
             {"comment": "来場者数をご確認ください", "op_id": str(uuid.uuid4())})
 
 
+def _assess(w: World, _actor: str) -> Request:
+    from server.cooperation.assessments import current_checkpoints
+
+    return ("POST", f"/api/wards/{w.code}/checklists/assessments",
+            {"step": 4, "assessed_on": "2026-11-01", "next_action": "次の連絡会で振り返る",
+             "next_review_on": "2027-02-01",
+             "answers": [{"checkpoint_id": point.id, "status": "partly"}
+                         for point in current_checkpoints(4)]})
+
+
 def _restore(w: World, _actor: str) -> Request:
     return ("POST", f"/api/sync/records/visit/{w.new_tombstone()}/restore",
             {"op_id": str(uuid.uuid4())})
@@ -302,6 +312,26 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/wards/<code>/records/<collection>/<record_id>/review"): Route(
         _review,
         (201, 201, 403, 403, 403, 403, 403, 403, 403, 401, 401)),
+    # Which cooperation step the ward is at: everyone of the ward reads it (the guideline
+    # wants every supporter to know); its hub staff and admins record the reviews.
+    ("GET", "/api/wards/<code>/checklists"): Route(
+        get("/api/wards/{w.code}/checklists"),
+        (200, 200, 403, 200, 403, 200, 403, 200, 403, 401, 401)),
+    ("GET", "/api/wards/<code>/checklists/standing"): Route(
+        get("/api/wards/{w.code}/checklists/standing"),
+        (200, 200, 403, 200, 403, 200, 403, 200, 403, 401, 401)),
+    ("GET", "/api/wards/<code>/checklists/history"): Route(
+        get("/api/wards/{w.code}/checklists/history?step=1"),
+        (200, 200, 403, 200, 403, 200, 403, 200, 403, 401, 401)),
+    ("POST", "/api/wards/<code>/checklists/assessments"): Route(
+        _assess,
+        (201, 201, 403, 403, 403, 403, 403, 403, 403, 401, 401)),
+    # The checkpoints' wording is the city's, for all wards: only admins add a new version.
+    ("POST", "/api/checklists/steps/<int:step>/checkpoints/<int:number>"): Route(
+        lambda _w, _actor: ("POST", "/api/checklists/steps/2/checkpoints/1",
+                            {"text_ja": "連絡会等で親子の状況を共有している。",
+                             "text_en": "Meetings share how families are doing."}),
+        (201, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401)),
     # What was changed on the desks: the admin's to read.
     ("GET", "/api/audit"): Route(
         get("/api/audit"),

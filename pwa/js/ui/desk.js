@@ -1,10 +1,12 @@
 // The review desk (デスク) for hub staff, ward officers and admins, in the same app: the
-// ward's synced logs, conflicts, quarantined ops and devices. Ward officers only read.
+// ward's synced logs, conflicts, quarantined ops, its cooperation steps and devices. Ward
+// officers only read.
 import { request } from '../api.js';
 import { t } from '../i18n.js';
 import { showConflicts } from './desk-conflicts.js';
 import { showLogs } from './desk-logs.js';
 import { showQuarantine } from './desk-quarantine.js';
+import { showSteps } from './desk-steps.js';
 import { showDevices } from './devices.js';
 import { element } from './dom.js';
 import { showError } from './status.js';
@@ -15,6 +17,7 @@ const SCREENS = {
   logs: (context) => showLogs(context),
   conflicts: (context) => showConflicts(context),
   quarantine: (context) => showQuarantine(context),
+  steps: (context) => showSteps(context),
   devices: (context) => {
     placeDevices(document.getElementById('desk-devices'));
     return showDevices(context.session);
