@@ -17,7 +17,7 @@ from ..cards.calendar import format_day
 from ..directory.models import Ward
 from ..extensions import db, limiter
 from ..timeutil import now_utc, today_local
-from . import feed, month, presenting
+from . import month, presenting
 from .filters import Filters, read_filters
 from .occurrences import occurrences, programmes
 
@@ -130,6 +130,8 @@ def feed_file(ward_code: str):
     lang = _lang()
     # The feed is a ward's or one area's: other filters are the page's.
     filters = Filters(area=read_filters(request.args, ward).area)
+    from . import feed  # icalendar only for a feed: a worker that never serves one stays small
+
     body = feed.feed(ward, programmes(ward, filters),
                      name=_title(ward, filters, lang), stamp=now_utc())
     response = Response(body, content_type="text/calendar; charset=utf-8", headers={

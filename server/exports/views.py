@@ -12,7 +12,7 @@ from ..api import documented, load_query
 from ..directory.lookups import ward_by_code
 from ..hub.operations import record_action
 from . import logs, report
-from .writers import CSV_TYPE, XLSX_TYPE, Sheet, csv_chunks, xlsx_bytes
+from .writers import CSV_TYPE, XLSX_TYPE, Sheet, csv_chunks
 
 bp = Blueprint("exports", __name__, url_prefix="/api")
 
@@ -34,6 +34,8 @@ def _file(sheet: Sheet, fmt: str, name: str, more_sheets: tuple[Sheet, ...] = ()
         # keeps the file to some megabytes.
         body, media_type = "".join(csv_chunks(sheet.header, sheet.rows)), CSV_TYPE
     else:
+        from .xlsx import xlsx_bytes  # openpyxl only for a workbook: see xlsx.py
+
         body, media_type = xlsx_bytes((sheet, *more_sheets)), XLSX_TYPE
     # The file holds a ward's records: no shared cache keeps a copy.
     return Response(body, mimetype=media_type, headers={

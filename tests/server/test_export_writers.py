@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 
 from server.exports import labels
 from server.exports.monthly import REPORT_HEADER, SiteFigures, report_sheets
-from server.exports.writers import Sheet, csv_chunks, xlsx_bytes
+from server.exports.writers import Sheet, csv_chunks
+from server.exports.xlsx import xlsx_bytes
 from sync.collections import CONSULTATION_ANSWERS
 from sync.vocabulary import (
     CONSULTATION_TOPICS,
