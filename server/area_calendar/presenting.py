@@ -10,6 +10,7 @@ from sync.vocabulary import CHILD_AGE_BANDS, FEATURE_TAGS, SITE_KIND_NAMES, WEEK
 
 from ..cards.calendar import format_day, format_hours
 from ..directory.models import Site, Ward
+from ..public_pages import map_url
 from .filters import Filters
 from .labels import AGE_BANDS, WEEKDAYS, WISH_TAGS, target_ages, word
 from .occurrences import Occurrence
@@ -83,11 +84,3 @@ def href(path: str, keep: dict[str, str]) -> str:
     return path + ("?" + urlencode(keep) if keep else "")
 
 
-def map_url(site: Site) -> str:
-    if site.latitude is not None and site.longitude is not None:
-        query = f"{site.latitude},{site.longitude}"
-    elif site.address:
-        query = site.address
-    else:
-        return ""
-    return "https://www.google.com/maps/search/?" + urlencode({"api": "1", "query": query})

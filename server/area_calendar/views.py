@@ -5,17 +5,17 @@ is HTML (or the feed) under a strict policy with no script source at all; the fi
 is a plain GET form back to the page itself, the only place a form may post to.
 """
 
-import hashlib
 from datetime import timedelta
-from functools import cache
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from sqlalchemy import select
 
+from .. import public_pages
 from ..cards.calendar import format_day
 from ..directory.models import Ward
 from ..extensions import db, limiter
+from ..public_pages import language
 from ..timeutil import now_utc, today_local
 from . import month, presenting
 from .filters import Filters, read_filters
@@ -39,21 +39,11 @@ def _rate_limit() -> str:
 _limited = limiter.shared_limit(_rate_limit, scope="area_calendar")
 
 
-def _lang() -> str:
-    return "en" if request.args.get("lang") == "en" else "ja"
-
-
-@cache
-def _stylesheet() -> tuple[bytes, str]:
-    css = STYLESHEET.read_bytes()
-    return css, hashlib.sha256(css).hexdigest()[:12]
-
-
 @bp.context_processor
 def _wording() -> dict:
-    lang = _lang()
+    lang = language()
     return {"lang": lang, "say": (lambda ja, en: en if lang == "en" else ja),
-            "css_version": _stylesheet()[1]}
+            "css_version": public_pages.stylesheet(STYLESHEET)[1]}
 
 
 @bp.after_request
@@ -76,7 +66,7 @@ def page(ward_code: str):
     ward = _ward(ward_code)
     if ward is None:
         return _not_found()
-    lang, today = _lang(), today_local()
+    lang, today = language(), today_local()
     filters = read_filters(request.args, ward)
     end = today + timedelta(days=WINDOW_DAYS - 1)
     found = occurrences(ward, filters, today, end)
@@ -101,7 +91,7 @@ def month_page(ward_code: str, month_text: str):
     first = month.parse_month(month_text)
     if ward is None or first is None:
         return _not_found()
-    lang, today = _lang(), today_local()
+    lang, today = language(), today_local()
     filters = read_filters(request.args, ward)
     found = occurrences(ward, filters, first, month.month_end(first))
     keep = _with_lang(filters.query(), lang)
@@ -127,7 +117,7 @@ def feed_file(ward_code: str):
     ward = _ward(ward_code)
     if ward is None:
         return _not_found()
-    lang = _lang()
+    lang = language()
     # The feed is a ward's or one area's: other filters are the page's.
     filters = Filters(area=read_filters(request.args, ward).area)
     from . import feed  # icalendar only for a feed: a worker that never serves one stays small
@@ -141,7 +131,7 @@ def feed_file(ward_code: str):
 
 @bp.get("/calendar/static/calendar.css")
 def stylesheet():
-    css, version = _stylesheet()
+    css, version = public_pages.stylesheet(STYLESHEET)
     response = Response(css, mimetype="text/css")
     if request.args.get("v") == version:
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"

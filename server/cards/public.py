@@ -6,13 +6,11 @@ Every answer here, errors included, is HTML under a strict policy and is never c
 the secret is in the URL.
 """
 
-import hashlib
 import math
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -25,10 +23,12 @@ from sync.errors import SyncError
 from sync.protocol import Scope
 from sync.vocabulary import SITE_KIND_NAMES
 
+from .. import public_pages
 from ..directory.lookups import as_site_id
 from ..directory.models import Programme, Site
 from ..directory.queries import occurrence_dates
 from ..extensions import db, limiter
+from ..public_pages import language, map_url
 from ..replication import writes
 from ..timeutil import now_utc, parse_day, today_local
 from . import calendar, tokens
@@ -57,21 +57,12 @@ def _rate_limit() -> str:
 _limited = limiter.shared_limit(_rate_limit, scope="card_page")
 
 
-def _lang() -> str:
-    return "en" if request.args.get("lang") == "en" else "ja"
-
-
-@cache
-def _stylesheet() -> tuple[bytes, str]:
-    css = STYLESHEET.read_bytes()
-    return css, hashlib.sha256(css).hexdigest()[:12]
-
-
 @bp.context_processor
 def _wording() -> dict:
-    lang = _lang()
+    lang = language()
     return {"lang": lang, "say": (lambda ja, en: en if lang == "en" else ja),
-            "css_version": _stylesheet()[1], "switch_href": switch_href({}, lang)}
+            "css_version": public_pages.stylesheet(STYLESHEET)[1],
+            "switch_href": switch_href({}, lang)}
 
 
 def switch_href(keep: dict[str, str], lang: str) -> str:
@@ -103,7 +94,7 @@ def page(token: str):
     if found is None:
         return _not_found()
     card = card_data(found.short_code)
-    lang, today = _lang(), today_local()
+    lang, today = language(), today_local()
     if card is None:
         # The volunteer's phone may have had no signal: until the card's record arrives,
         # the public parts of the introduction in the URL stand in for it.
@@ -134,7 +125,7 @@ def calendar_file(token: str):
     card = card_data(found.short_code) if found else None
     site = _target(card)
     entry = site and calendar_entry(found.short_code, card, site, today=today_local(),
-                                    lang=_lang(), stamp=now_utc())
+                                    lang=language(), stamp=now_utc())
     if not entry:
         return _not_found()
     return Response(entry, mimetype="text/calendar", headers={
@@ -143,7 +134,7 @@ def calendar_file(token: str):
 
 @bp.get("/c/static/card_page.css")
 def stylesheet():
-    css, version = _stylesheet()
+    css, version = public_pages.stylesheet(STYLESHEET)
     response = Response(css, mimetype="text/css")
     if request.args.get("v") == version:
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
@@ -310,7 +301,7 @@ def site_fields(site: Site, lang: str, today: date) -> dict:
         "kind": SITE_KIND_NAMES[site.kind][lang == "en"],
         "address": site.address,
         "address_extra": site.address_extra,
-        "map_url": _map_url(site),
+        "map_url": map_url(site),
         "phone": site.phone,
         "extension": site.extension,
         "tel": re.sub(r"[^0-9+]", "", site.phone),
@@ -406,13 +397,4 @@ def _card_number(short_code: str) -> str:
     """The number as the paper card prints it, for the family to show at the desk."""
     return f"{short_code[:4]}-{short_code[4:]}"
 
-
-def _map_url(site: Site) -> str:
-    if site.latitude is not None and site.longitude is not None:
-        query = f"{site.latitude},{site.longitude}"
-    elif site.address:
-        query = site.address
-    else:
-        return ""
-    return "https://www.google.com/maps/search/?" + urlencode({"api": "1", "query": query})
 
