@@ -122,7 +122,7 @@ def screen(page, name):
     page.locator("#desk-switch").get_by_role("button", name=name).click()
 
 
-def test_hub_staff_read_the_wards_synced_logs_side_by_side_on_a_pc(live, page, logs):
+def test_hub_staff_read_the_wards_synced_logs_side_by_side_on_a_pc(live, page, logs, tmp_path):
     if not has_desk_lists(live):
         pytest.skip("GET /api/wards/<code>/visits is not in the server yet (server/hub/)")
     dialogs = []
@@ -145,7 +145,7 @@ def test_hub_staff_read_the_wards_synced_logs_side_by_side_on_a_pc(live, page, l
     list_box = page.locator("#desk-log-list").bounding_box()
     detail_box = detail.bounding_box()
     assert detail_box["x"] > list_box["x"] + list_box["width"] - 1
-    page.screenshot(path="/tmp/desk.png")
+    page.screenshot(path=str(tmp_path / "desk.png"))
     page.get_by_label("場所").last.select_option(label="ひまわり保育園")
     page.get_by_role("button", name="絞り込む").click()
     expect(page.locator("#desk-logs-empty")).to_be_visible()

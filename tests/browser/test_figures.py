@@ -4,8 +4,7 @@ the missing pairs marked, and this month compared with earlier months in words. 
 test says otherwise the figures API is answered by ``FIGURES`` below, a JSON of the exact
 shape of ``GET /api/wards/{code}/figures`` with known numbers.
 
-Screenshots go to pytest's tmp dir, to ``TSUNAGU_SHOTS`` when it is set, and to
-``/tmp/shots-charts``."""
+Screenshots go to pytest's tmp dir, and to ``TSUNAGU_SHOTS_DIR`` when it is set."""
 
 import json
 import os
@@ -114,9 +113,9 @@ def token_of(live, login):
 
 
 def shot(page, tmp_path, name):
-    folders = [tmp_path, Path("/tmp/shots-charts")]
-    if os.environ.get("TSUNAGU_SHOTS"):
-        folders.append(Path(os.environ["TSUNAGU_SHOTS"]))
+    folders = [tmp_path]
+    if os.environ.get("TSUNAGU_SHOTS_DIR"):
+        folders.append(Path(os.environ["TSUNAGU_SHOTS_DIR"]))
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
