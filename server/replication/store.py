@@ -36,11 +36,17 @@ state cannot both win: the second finds a moved version or a taken primary key a
 
 import functools
 import json
+import os
 import threading
 import weakref
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: SQLite's busy handler alone orders processes there
+    fcntl = None
 
 from sqlalchemy import (
     Connection,
@@ -108,13 +114,22 @@ class _Writers:
     (with its fsync) and the pages the batches share are paid once for the group, not
     once for each (see the module docstring for what it measured). It also keeps SQLite
     fair: its busy handler polls with sleeps, and many writer threads of one
-    process could starve one past busy_timeout; other processes still wait through it.
+    process could starve one past busy_timeout. Other processes on the same SQLite file
+    take turns through ``turn`` (``_FileTurn``).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, turn: "_FileTurn | None" = None) -> None:
         self.lock = threading.Lock()
         self._guard = threading.Lock()
         self._queued: list[_Pending] = []
+        self.turn = turn if turn is not None else nullcontext()
+
+    @classmethod
+    def of(cls, engine: Engine) -> "_Writers":
+        """The writers of ``engine`` as a new process has them: on a SQLite file, with
+        their own turn at the file's write lock among the other processes."""
+        path = _sqlite_file(engine)
+        return cls(_FileTurn(path + "-writers.lock") if path else None)
 
     def queue(self, pending: _Pending) -> None:
         with self._guard:
@@ -124,6 +139,38 @@ class _Writers:
         with self._guard:
             taken, self._queued = self._queued, []
         return taken
+
+
+def _sqlite_file(engine: Engine) -> str | None:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:" \
+            or database.startswith("file:") or fcntl is None:
+        return None
+    return database
+
+
+class _FileTurn:
+    """Processes writing one SQLite file take turns in the kernel, not in SQLite.
+
+    SQLite's busy handler polls with growing sleeps (up to 100 ms), so a writer that has
+    waited long loses the lock to one that just arrived: with 20 processes pushing, one
+    was seen to wait past busy_timeout (30 s) and fail a push that did nothing wrong.
+    A blocked ``flock`` is woken as soon as the lock is free, so the wait of every
+    process stays near the time the others' transactions take. Each process (each
+    ``_Writers``) opens the file on its own: ``flock`` locks belong to an open file.
+    """
+
+    def __init__(self, path: str):
+        self._path = path
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        if self._fd is None:
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *_exc) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
 def _stale_if_taken(exc: Exception) -> Exception:
@@ -154,7 +201,10 @@ _WRITERS_GUARD = threading.Lock()
 
 def _writers(engine: Engine) -> _Writers:
     with _WRITERS_GUARD:
-        return _WRITERS.setdefault(engine, _Writers())
+        writers = _WRITERS.get(engine)
+        if writers is None:
+            writers = _WRITERS[engine] = _Writers.of(engine)
+        return writers
 
 
 class SqlStore:
@@ -251,7 +301,7 @@ class SqlStore:
         try:
             group = self._writers.take()
             writes = writes_for(self.engine.dialect)
-            with self.engine.begin() as conn:
+            with self._writers.turn, self.engine.begin() as conn:
                 if len(group) == 1:
                     group[0].positions = self._write_one(conn, writes, group[0].batch)
                 else:

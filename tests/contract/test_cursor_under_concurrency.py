@@ -47,7 +47,7 @@ def own_queue(store):
     if not isinstance(store, SqlStore):
         return store
     alone = copy.copy(store)
-    alone._writers = _Writers()
+    alone._writers = _Writers.of(store.engine)
     return alone
 
 
