@@ -22,6 +22,7 @@ let retryMs = 0;
 let timers = { soon: null, retry: null };
 let hooks = { session: async () => null, authLost: async () => {}, poolSites: () => [] };
 let poolTarget = 10; // the server says how many tokens a phone keeps ready
+const readers = new Set();
 
 function emit(patch) {
   state = { ...state, ...patch };
@@ -32,6 +33,22 @@ export function onSyncState(listener) {
   listeners.add(listener);
   listener(state);
   return () => listeners.delete(listener);
+}
+
+// What a phone keeps to read offline besides its records (the ward's meetings, the issues
+// board): `reader(session)` runs after each good push and pull; one that fails keeps its
+// last copy and does not make the sync look failed, unless it lost the sign-in.
+export function keepForOffline(reader) {
+  readers.add(reader);
+  return () => readers.delete(reader);
+}
+
+async function readForOffline(session) {
+  for (const reader of readers) {
+    await reader(session).catch((error) => {
+      if (error.status === 401) throw error;
+    });
+  }
 }
 
 export async function refreshCounts() {
@@ -99,6 +116,7 @@ async function cycle() {
     await refillPools(session).catch((error) => {
       if (error.status === 401) throw error;
     });
+    await readForOffline(session);
     await db.pruneSentEntries(new Date(Date.now() - KEEP_SENT_DAYS * 86400000)
       .toISOString().slice(0, 10));
     const now = new Date().toISOString();
