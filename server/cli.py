@@ -201,7 +201,8 @@ def _japan_datetime(_ctx, _param, value: str | None):
 @with_appcontext
 def run_jobs(at: datetime | None) -> None:
     """Run the scheduled jobs that are due: card expiry (hourly), the evening notice, token
-    accounting and the retention of free text (daily). Each runs once per hour or day
+    accounting, the retention of free text and the hub's review reminders (daily), the
+    hub's digest (weekly, from Monday 08:00). Each runs once per hour or day
     however often this is called, so cron may call it every few minutes, beside or instead
     of TSUNAGU_SCHEDULER."""
     from .jobs import run_due
@@ -213,7 +214,7 @@ def run_jobs(at: datetime | None) -> None:
         raise click.ClickException(f"a job failed: {exc!r} (see the log)") from exc
     for job, result in results.items():
         if result is None:
-            click.echo(f"{job}: skipped (not due, or already run for this hour or day)")
+            click.echo(f"{job}: skipped (not due, or already run for this hour, day or week)")
         else:
             click.echo(f"{job}: ran, {_JOB_SUMMARIES[job](result)}")
 
@@ -229,4 +230,10 @@ _JOB_SUMMARIES = {
     "redact_old_text": lambda result: (
         f"free text cleared in {result['records']} records and "
         f"{result['quarantined']} quarantined ops"),
+    "review_reminders": lambda result: (
+        f"{sum(result['reminders'].values())} reminders for {result['day']}"),
+    "weekly_digest": lambda result: (
+        f"{len(result['digests'])} digests for {result['week']}, mail: "
+        + (result["mail"].get("mail") or f"{len(result['mail']['mailed'])} sent, "
+           f"{len(result['mail']['failed'])} failed")),
 }

@@ -33,6 +33,10 @@ ENV_SETTINGS = {
     "TSUNAGU_CARD_PAGE_RATE_LIMIT": ("CARD_PAGE_RATE_LIMIT", str),
     "TSUNAGU_CALENDAR_RATE_LIMIT": ("CALENDAR_RATE_LIMIT", str),
     "TSUNAGU_EVENING_NOTICE_HOUR": ("EVENING_NOTICE_HOUR", int),
+    "TSUNAGU_SMTP_URL": ("SMTP_URL", str),
+    "TSUNAGU_MAIL_FROM": ("MAIL_FROM", str),
+    "TSUNAGU_HUB_MAIL_TO": ("HUB_MAIL_TO", str),
+    "TSUNAGU_DIGEST_HOUR": ("DIGEST_HOUR", int),
 }
 
 DEFAULTS = {
@@ -63,6 +67,12 @@ DEFAULTS = {
     # The public area calendar: generous, as calendar apps refetch the feed on a timer.
     "CALENDAR_RATE_LIMIT": "120 per minute;2000 per hour",
     "EVENING_NOTICE_HOUR": 18,
+    # The hub's weekly digest by e-mail (server/inbox/mail.py): off while SMTP_URL is "".
+    "SMTP_URL": "",
+    "MAIL_FROM": "tsunagu@localhost",
+    "HUB_MAIL_TO": "",
+    # The weekly digest is written from this hour (Japan time) of each Monday.
+    "DIGEST_HOUR": 8,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
 }
 

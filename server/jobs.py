@@ -1,5 +1,5 @@
-"""The jobs the scheduler runs: card expiry, the evening notice, token accounting, and the
-retention of free text; the scheduler that runs them; and ``JobRun``, each run's row.
+"""The jobs the scheduler runs: card expiry, the evening notice, token accounting, the
+retention of free text, and the hub's review reminders and weekly digest; the scheduler that runs them; and ``JobRun``, each run's row.
 
 The work of each job lives with its feature (``cards.expiry``, ``cards.notices``,
 ``retention``); this module decides when it runs, and that it runs once.
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from . import retention
 from .cards import expiry, notices
+from .inbox import digest, mail, reminders
 from .extensions import db, scheduler
 from .timeutil import JAPAN, utcnow
 
@@ -163,11 +164,46 @@ def redact_old_text(now: datetime) -> dict | None:
                     lambda: retention.redact_old_text(local.date(), epoch_ms(now)))
 
 
+def review_reminders(now: datetime) -> dict | None:
+    """Remind the hub's inbox of the reviews coming (``inbox.reminders.SOURCES``); once a
+    day (run key: Japan date). Each item is reminded of once, whichever day first sees it."""
+    local = japan_time(now)
+    return run_once("review_reminders", local.date().isoformat(), now,
+                    lambda: reminders.add_reminders(local.date(), stored_time(now)))
+
+
+def this_weeks_monday(local: datetime) -> datetime:
+    """Monday of the ISO week of ``local``, at the digest hour (Japan time)."""
+    monday = local - timedelta(days=local.weekday())
+    return monday.replace(hour=current_app.config["DIGEST_HOUR"], minute=0, second=0,
+                          microsecond=0)
+
+
+def weekly_digest(now: datetime) -> dict | None:
+    """From Monday ``DIGEST_HOUR`` (Japan time), write each hub's digest of the week before
+    and mail it when SMTP is set; once an ISO week (run key: ``2026-W49``). Before the
+    hour it claims nothing; a server down on Monday morning writes it when back that week.
+    """
+    local = japan_time(now)
+    monday = this_weeks_monday(local)
+    if local < monday:
+        return None
+
+    def work() -> dict:
+        written = digest.add_digests(monday.date(), stored_time(now))
+        return {**written, "mail": mail.send_digests(written["message_ids"],
+                                                     stored_time(now))}
+
+    return run_once("weekly_digest", digest.week_key(monday.date()), now, work)
+
+
 JOBS: dict[str, Callable[[datetime], dict | None]] = {
     "expire_cards": expire_cards,
     "evening_notice": evening_notice,
     "token_pool_accounting": token_pool_accounting,
     "redact_old_text": redact_old_text,
+    "review_reminders": review_reminders,
+    "weekly_digest": weekly_digest,
 }
 
 
