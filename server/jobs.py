@@ -1,8 +1,9 @@
 """The jobs the scheduler runs: card expiry, the evening notice, token accounting, the
-retention of free text, and the hub's review reminders and weekly digest; the scheduler that runs them; and ``JobRun``, each run's row.
+retention of free text, and the hub's review reminders and weekly digest; the scheduler
+that runs them; and ``JobRun``, each run's row.
 
 The work of each job lives with its feature (``cards.expiry``, ``cards.notices``,
-``retention``); this module decides when it runs, and that it runs once.
+``retention``, ``inbox``); this module decides when it runs, and that it runs once.
 
 Each job is a plain function of ``now`` (an aware datetime, or a naive one in UTC) that
 never reads the clock itself, so a test drives it with a fake clock and a city can run
@@ -29,8 +30,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from . import retention
 from .cards import expiry, notices
-from .inbox import digest, mail, reminders
 from .extensions import db, scheduler
+from .inbox import digest, mail, reminders
 from .timeutil import JAPAN, utcnow
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ start, end))}``: one line there, and its wording in ``mail.py`` and the desk's.
 
 import json
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 
@@ -26,12 +26,18 @@ from ..extensions import db
 from ..hub import queries as hub_queries
 from ..job_skips import Skips
 from ..replication.writes import store
+from ..timeutil import JAPAN
 from .messages import add_message, existing_keys
 
 KIND = "digest"
 QUIET_DAYS = 30
 """A phone not seen for this long is listed: lost, broken, or its person has left."""
 MOST_LISTED = 20
+
+
+def japan_date(stored: datetime) -> date:
+    """The Japan day of a stored (naive UTC) time."""
+    return stored.replace(tzinfo=UTC).astimezone(JAPAN).date()
 
 
 def week_key(monday: date) -> str:
@@ -79,7 +85,7 @@ def quiet_phones(ward: Ward, _start: date, _end: date, now: datetime) -> dict:
         .order_by(Device.last_seen_at, Device.id)).all()
     return {"count": len(rows),
             "phones": [{"id": device_id, "name": name, "user": user,
-                        "last_seen_at": (seen or created).isoformat(timespec="minutes")}
+                        "last_seen_on": japan_date(seen or created).isoformat()}
                        for device_id, name, user, seen, created in rows[:MOST_LISTED]]}
 
 

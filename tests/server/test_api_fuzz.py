@@ -40,6 +40,8 @@ from server import create_app
 from server.accounts.models import Device
 from server.directory.models import ContactPerson, Programme
 from server.extensions import db
+from server.inbox.messages import add_message
+from server.timeutil import utcnow
 
 from .fuzz_support import Sessions, Tally
 
@@ -128,6 +130,9 @@ def ward_world(app, ward, other_ward, create_site, create_user, mint_card, issue
     issue_card(volunteer, issued, hiroba, salon)
     minted = [mint_card(volunteer, salon)["short_code"],
               mint_card(hub, hub_site, printed=True)["short_code"]]
+    # The hub's inbox: a reminder of this ward, and a digest of the other.
+    inbox = [add_message(w.id, kind, "fuzz", {"source": "fuzz"}, utcnow()).id
+             for w, kind in ((ward, "reminder"), (other_ward, "digest"))]
     db.session.commit()
     REAL_PATH_VALUES.clear()
     REAL_PATH_VALUES.update({
@@ -139,6 +144,7 @@ def ward_world(app, ward, other_ward, create_site, create_user, mint_card, issue
         "short_code": [issued, *minted],
         "collection": ["card"],
         "record_id": [issued],
+        "message_id": inbox,
     })
     return {"hub": hub, "volunteer": volunteer}
 

@@ -176,7 +176,7 @@ def week_of_work(ward: Ward, create_site) -> None:
     db.session.add(volunteer)
     db.session.flush()
     db.session.add(Device(user_id=volunteer.id, name="サロンのスマホ", token_hash="q" * 64,
-                          created_at=datetime(2026, 9, 1), last_seen_at=datetime(2026, 10, 20),
+                          created_at=datetime(2026, 9, 1), last_seen_at=datetime(2026, 10, 19, 15),
                           expires_at=datetime(2027, 3, 1)))
     db.session.commit()
 
@@ -203,7 +203,7 @@ def test_the_digest_is_written_once_a_week_from_monday_eight_japan_time(
             "quiet_phones": {"count": 1, "phones": [{
                 "id": body(digest_message)["sections"]["quiet_phones"]["phones"][0]["id"],
                 "name": "サロンのスマホ", "user": "たなか",
-                "last_seen_at": "2026-10-20T00:00"}]}}}
+                "last_seen_on": "2026-10-20"}]}}}
 
     # The rest of the week: nothing more; the next Monday: the next week's.
     for hours in (1, 24, 24 * 6 + 23):

@@ -119,6 +119,17 @@ def _assess(w: World, _actor: str) -> Request:
                          for point in current_checkpoints(4)]})
 
 
+def _read_message(w: World, _actor: str) -> Request:
+    from server.extensions import db
+    from server.inbox.messages import add_message
+    from server.timeutil import utcnow
+
+    message = add_message(w.wards["a"].id, "reminder", f"test:{uuid.uuid4()}",
+                          {"source": "test"}, utcnow())
+    db.session.commit()
+    return "POST", f"/api/wards/{w.code}/inbox/{message.id}/read", None
+
+
 def _restore(w: World, _actor: str) -> Request:
     return ("POST", f"/api/sync/records/visit/{w.new_tombstone()}/restore",
             {"op_id": str(uuid.uuid4())})
@@ -332,6 +343,14 @@ ROUTES: dict[tuple[str, str], Route] = {
                             {"text_ja": "連絡会等で親子の状況を共有している。",
                              "text_en": "Meetings share how families are doing."}),
         (201, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401)),
+    # The hub's inbox (reminders, the weekly digest): its hub staff and admins; a ward
+    # officer reads the ward's records, but the hub's work list is the hub's.
+    ("GET", "/api/wards/<code>/inbox"): Route(
+        get("/api/wards/{w.code}/inbox"),
+        (200, 200, 403, 403, 403, 403, 403, 403, 403, 401, 401)),
+    ("POST", "/api/wards/<code>/inbox/<int:message_id>/read"): Route(
+        _read_message,
+        (200, 200, 403, 403, 403, 403, 403, 403, 403, 401, 401)),
     # What was changed on the desks: the admin's to read.
     ("GET", "/api/audit"): Route(
         get("/api/audit"),
