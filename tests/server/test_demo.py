@@ -285,3 +285,23 @@ def test_hub_staff_see_each_step_reviewed_twice_with_what_moved_and_what_is_due(
     # A volunteer of the ward reads the same standing.
     assert client.get(f"/api/wards/{DEMO_WARD[0]}/checklists/standing",
                       headers=sign_in(demo, "volunteer")).json == standing
+
+
+def test_the_hubs_inbox_has_two_weekly_digests_and_a_review_reminder(demo, ward):
+    inbox = demo.test_client().get(f"/api/wards/{DEMO_WARD[0]}/inbox",
+                                   headers=sign_in(demo, "hub")).json
+    messages = inbox["messages"]
+    assert [m["kind"] for m in messages] == ["reminder", "digest", "digest"]
+    assert [m["read"] for m in messages] == [False, False, True] and inbox["unread"] == 2
+    reminder, latest, older = messages
+    assert (reminder["body"]["source"], reminder["body"]["step"],
+            reminder["body"]["area_name"]) == ("checklist_review", 1, "中部エリア")
+    monday = date.fromisoformat(latest["body"]["to"]) + timedelta(days=1)
+    assert monday.weekday() == 0 and monday > today_local() - timedelta(days=7)
+    assert date.fromisoformat(older["body"]["to"]) == monday - timedelta(days=8)
+    # The digest counts the demo's own records: the cards issued in its week.
+    issued = [c for c in of(ward, "card").values()
+              if latest["body"]["from"] <= c["issued_on"] <= latest["body"]["to"]]
+    assert latest["body"]["sections"]["cards"] == {
+        "issued": len(issued), "arrived": sum(c["status"] == "arrived" for c in issued)}
+    assert latest["body"]["sections"]["sync_waiting"] == {"conflicts": 1, "quarantined": 1}

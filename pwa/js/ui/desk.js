@@ -1,9 +1,11 @@
 // The review desk (デスク) for hub staff, ward officers and admins, in the same app: the
-// ward's synced logs, conflicts, quarantined ops, its cooperation steps and devices. Ward
+// ward's synced logs, conflicts, quarantined ops, its cooperation steps, the hub's inbox
+// (お知らせ) and devices. Ward
 // officers only read.
 import { request } from '../api.js';
 import { t } from '../i18n.js';
 import { showConflicts } from './desk-conflicts.js';
+import { showInbox } from './desk-inbox.js';
 import { showLogs } from './desk-logs.js';
 import { showQuarantine } from './desk-quarantine.js';
 import { showSteps } from './desk-steps.js';
@@ -18,6 +20,7 @@ const SCREENS = {
   conflicts: (context) => showConflicts(context),
   quarantine: (context) => showQuarantine(context),
   steps: (context) => showSteps(context),
+  inbox: (context) => showInbox(context),
   devices: (context) => {
     placeDevices(document.getElementById('desk-devices'));
     return showDevices(context.session);
@@ -106,9 +109,12 @@ export function showDesk(session, directory) {
     wardCode: session.user.ward_code ?? (sameUser ? desk.wardCode : null)
       ?? directory?.wards?.[0]?.code ?? null,
     screen: sameUser ? desk.screen : 'logs' };
-  // Ward officers may not pair or revoke phones: no devices screen for them.
-  document.querySelector('#desk-switch [data-screen="devices"]').hidden
-    = !MANAGERS.has(session.user.role);
+  // Ward officers may not pair or revoke phones: no devices screen for them; nor the
+  // hub's inbox, which is the hub's work list.
+  for (const screen of ['devices', 'inbox']) {
+    document.querySelector(`#desk-switch [data-screen="${screen}"]`).hidden
+      = !MANAGERS.has(session.user.role);
+  }
   for (const choice of document.querySelectorAll('#desk-switch [data-screen]')) {
     choice.onclick = () => {
       desk.screen = choice.dataset.screen;
