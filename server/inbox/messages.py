@@ -25,9 +25,10 @@ def existing_keys(kind: str) -> set[tuple[int, str]]:
 def add_message(ward_id: int, kind: str, key: str, body: dict,
                 created_at: datetime) -> HubMessage:
     """Write one message (flushed, not committed). The caller checked ``existing_keys``;
-    the unique key still refuses a second copy, should one slip past."""
+    the unique key still refuses a second copy, should one slip past. ``body`` keeps its
+    keys' order (a digest's sections are read in that order)."""
     message = HubMessage(ward_id=ward_id, kind=kind, key=key, created_at=created_at,
-                         body_json=json.dumps(body, ensure_ascii=False, sort_keys=True,
+                         body_json=json.dumps(body, ensure_ascii=False,
                                               default=str))
     db.session.add(message)
     db.session.flush()
