@@ -47,23 +47,20 @@ def hub_addresses(setting: str) -> dict[str, list[str]]:
     return found
 
 
-def _count(n: int, unit: str) -> str:
-    return f"{n}{unit}"
+# Each digest section's heading and line, filled from its counts.
+WORDING = {
+    "cards": ("■ 紹介カード（先週発行したもの）", "　発行 {issued}枚（うち来所 {arrived}枚）"),
+    "review_marks": ("■ 要確認の印（まだ答えのないもの）", "　{open}件"),
+    "sync_waiting": ("■ 同期の確認待ち",
+                     "　競合 {conflicts}件、受け付けなかった記録 {quarantined}件"),
+    "quiet_phones": ("■ 30日以上つながっていない端末", "　{count}台"),
+}
 
 
 def _section_lines(name: str, section: dict) -> list[str]:
-    if name == "cards":
-        return ["■ 紹介カード（先週発行したもの）",
-                f"　発行 {_count(section['issued'], '枚')}（うち来所 "
-                f"{_count(section['arrived'], '枚')}）"]
-    if name == "review_marks":
-        return ["■ 要確認の印（まだ答えのないもの）", f"　{_count(section['open'], '件')}"]
-    if name == "sync_waiting":
-        return ["■ 同期の確認待ち",
-                f"　競合 {_count(section['conflicts'], '件')}、受け付けなかった記録 "
-                f"{_count(section['quarantined'], '件')}"]
-    if name == "quiet_phones":
-        return ["■ 30日以上つながっていない端末", f"　{_count(section['count'], '台')}"]
+    if name in WORDING:
+        heading, line = WORDING[name]
+        return [heading, line.format(**section)]
     # A section added later without its wording here still says its numbers.
     numbers = ", ".join(f"{key} {value}" for key, value in section.items()
                         if isinstance(value, int))

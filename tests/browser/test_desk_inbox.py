@@ -16,11 +16,12 @@ from server.directory.models import Area, Ward
 from server.extensions import db
 from server.inbox.models import HubMessage, HubMessageRead
 
+from .conftest import PASSWORD, sign_in
+
 pytestmark = pytest.mark.browser
 
 PC = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
-PASSWORD = "correct horse battery"  # the live fixture's
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
@@ -53,11 +54,7 @@ def inbox(live):
 
 def open_inbox(page, live, login, size=PC):
     page.set_viewport_size(size)
-    page.goto(live.url + "/")
-    page.evaluate("window.app.ready")
-    page.get_by_label("ログイン名").fill(login)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="サインインする").click()
+    sign_in(page, live.url, login)
     page.get_by_role("button", name="デスク").click()
 
 

@@ -229,17 +229,15 @@ def add_site(kind: str, number: str) -> Site:
     return site
 
 
-def test_two_processes_running_the_jobs_at_once_do_each_job_once(shared_app, tmp_path):
-    salon, nursery = add_site("salon", "1"), add_site("nursery_hiroba", "2")
-    put_card("OLDCARD1", salon, nursery, issued_on="2026-10-01")
-    put_card("TOMORRW1", salon, nursery, planned_date="2026-11-29")
-    db.session.remove()  # hold no connection (nor SQLite lock) while they run
-
+def run_jobs_in_two_processes(at: str, tmp_path) -> list[str]:
+    """``tsunagu run-jobs --at at`` in two processes at once on the app's database (and
+    no mail server): what each printed."""
     tsunagu = shutil.which("tsunagu", path=os.path.dirname(sys.executable))
     env = {**os.environ, "DATABASE_URL": current_app.config["SQLALCHEMY_DATABASE_URI"],
            "TSUNAGU_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test"}
     env.pop("TSUNAGU_SCHEDULER", None)
-    command = [tsunagu, "run-jobs", "--at", "2026-11-28T18:30+09:00"]
+    env.pop("TSUNAGU_SMTP_URL", None)
+    command = [tsunagu, "run-jobs", "--at", at]
     processes = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = []
@@ -247,7 +245,16 @@ def test_two_processes_running_the_jobs_at_once_do_each_job_once(shared_app, tmp
         stdout, stderr = process.communicate(timeout=120)
         assert process.returncode == 0, stderr
         outputs.append(stdout)
+    return outputs
 
+
+def test_two_processes_running_the_jobs_at_once_do_each_job_once(shared_app, tmp_path):
+    salon, nursery = add_site("salon", "1"), add_site("nursery_hiroba", "2")
+    put_card("OLDCARD1", salon, nursery, issued_on="2026-10-01")
+    put_card("TOMORRW1", salon, nursery, planned_date="2026-11-29")
+    db.session.remove()  # hold no connection (nor SQLite lock) while they run
+
+    outputs = run_jobs_in_two_processes("2026-11-28T18:30+09:00", tmp_path)
     for job in jobs.JOBS:
         ran = [output for output in outputs if f"{job}: ran" in output]
         assert len(ran) == 1, (job, outputs)

@@ -5,19 +5,14 @@ mail at all without one), and the inbox's API scoped to the ward's hub."""
 import email
 import email.policy
 import json
-import os
-import shutil
 import smtplib
 import socket
-import subprocess
-import sys
 import uuid
 from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
-from flask import current_app
 
 from server import jobs
 from server.accounts.models import Device, User
@@ -35,7 +30,7 @@ from server.replication.writes import store
 from sync import engine
 from sync.protocol import Scope
 
-from .test_card_jobs import add_site, shared_app  # noqa: F401 (a fixture)
+from .test_card_jobs import add_site, run_jobs_in_two_processes, shared_app  # noqa: F401
 
 # Thursday 2026-12-03 in Japan: a week before the review due on Thursday 12-10.
 WEEK_BEFORE = datetime.fromisoformat("2026-12-03T09:00+09:00")
@@ -351,21 +346,9 @@ def test_two_processes_write_each_reminder_and_digest_once(shared_app, tmp_path)
     assess(ward, hub, review_on=date(2026, 12, 12))  # Monday 12-07 is within a week
     db.session.remove()  # hold no connection (nor SQLite lock) while they run
 
-    tsunagu = shutil.which("tsunagu", path=os.path.dirname(sys.executable))
-    env = {**os.environ, "DATABASE_URL": current_app.config["SQLALCHEMY_DATABASE_URI"],
-           "TSUNAGU_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test"}
-    env.pop("TSUNAGU_SCHEDULER", None)
-    env.pop("TSUNAGU_SMTP_URL", None)
-    first_run = []
+    first_run: list[str] = []
     for at in ("2026-12-07T08:30+09:00", "2026-12-07T09:30+09:00"):
-        command = [tsunagu, "run-jobs", "--at", at]
-        processes = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, text=True) for _ in range(2)]
-        outputs = []
-        for process in processes:
-            stdout, stderr = process.communicate(timeout=120)
-            assert process.returncode == 0, stderr
-            outputs.append(stdout)
+        outputs = run_jobs_in_two_processes(at, tmp_path)
         for job in ("review_reminders", "weekly_digest"):
             ran = [output for output in outputs if f"{job}: ran" in output]
             assert len(ran) == (0 if first_run else 1), (job, outputs)
