@@ -142,15 +142,21 @@ def send_digests(message_ids: list[int], now: datetime) -> dict:
     except (OSError, smtplib.SMTPException, ValueError) as error:
         log.error("weekly digest: no mail sent, the SMTP server failed: %r", error)
         return {"mailed": [], "failed": [code for _m, code, _mail in outgoing]}
-    with server:
+    try:
         for message, code, mail in outgoing:
             try:
                 server.send_message(mail)
-            except (OSError, smtplib.SMTPException) as error:
+            # ValueError: an address the server or smtplib refuses (one not ASCII, say).
+            except (OSError, smtplib.SMTPException, ValueError) as error:
                 log.error("weekly digest: mail for ward %s failed: %r", code, error)
                 failed.append(code)
                 continue
             message.mailed_at = now
             mailed.append(code)
+    finally:
+        try:
+            server.quit()
+        except (OSError, smtplib.SMTPException):
+            pass  # what was sent is sent; a server gone before QUIT changes nothing
     db.session.commit()
     return {"mailed": mailed, "failed": failed}
