@@ -60,6 +60,9 @@ def open_inbox(page, live, login, size=PC):
 
 def test_hub_staff_read_the_reminder_and_the_digest_and_mark_one_read(inbox, page):
     open_inbox(page, inbox, "hub")
+    # From the first screen of the desk, the button says how many are unread.
+    expect(page.locator("#desk-logs")).to_be_visible()
+    expect(page.locator("#desk-inbox-count")).to_have_text("2")
     page.locator("#desk-switch").get_by_role("button", name="お知らせ").click()
     items = page.locator("#desk-inbox-list > li")
     expect(items).to_have_count(2)
@@ -77,6 +80,7 @@ def test_hub_staff_read_the_reminder_and_the_digest_and_mark_one_read(inbox, pag
 
     reminder.get_by_role("button", name="読みました").click()
     expect(page.locator("#desk-inbox-unread")).to_have_text("未読 1件")
+    expect(page.locator("#desk-inbox-count")).to_have_text("1")
     expect(items.nth(1).locator(".badge")).to_have_count(0)
     expect(items.nth(1).get_by_role("button", name="読みました")).to_have_count(0)
     expect(items.nth(0).locator(".badge")).to_have_text("未読")

@@ -76,10 +76,24 @@ export async function loadInbox() {
   const inbox = await request('GET', `/api/wards/${encodeURIComponent(ctx.wardCode)}/inbox`,
     { token: ctx.session.token });
   if (load !== loading) return;
+  showCount(inbox.unread);
   document.getElementById('desk-inbox-unread').textContent = t('inbox.unread_count',
     { n: inbox.unread });
   document.getElementById('desk-inbox-list').replaceChildren(...inbox.messages.map(item));
   document.getElementById('desk-inbox-empty').hidden = inbox.messages.length > 0;
+}
+
+// The unread count on the desk's お知らせ button, so a new reminder is seen from any screen.
+function showCount(unread) {
+  const count = document.getElementById('desk-inbox-count');
+  count.textContent = String(unread);
+  count.hidden = unread === 0;
+}
+
+export async function countUnread(context) {
+  const inbox = await request('GET', `/api/wards/${encodeURIComponent(context.wardCode)}/inbox`,
+    { token: context.session.token });
+  showCount(inbox.unread);
 }
 
 export function showInbox(context) {

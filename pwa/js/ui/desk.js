@@ -5,7 +5,7 @@
 import { request } from '../api.js';
 import { t } from '../i18n.js';
 import { showConflicts } from './desk-conflicts.js';
-import { showInbox } from './desk-inbox.js';
+import { countUnread, showInbox } from './desk-inbox.js';
 import { showLogs } from './desk-logs.js';
 import { showQuarantine } from './desk-quarantine.js';
 import { showSteps } from './desk-steps.js';
@@ -78,7 +78,11 @@ export async function openDesk() {
   if (!desk) return;
   markScreen();
   if (!desk.wardCode) return;
-  await SCREENS[desk.screen](await context());
+  const current = await context();
+  if (!current.readOnly && desk.screen !== 'inbox') {
+    countUnread(current).catch(() => {}); // a count missing offline is no error to show
+  }
+  await SCREENS[desk.screen](current);
 }
 
 // Admins belong to no ward: they pick one. Others see their own.
