@@ -1,6 +1,6 @@
 """hub inbox: reminders and weekly digests for a ward's hub staff, read per person
 
-Revision ID: 0012
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-05 18:00:00
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0012'
+revision = '0010'
 down_revision = '0009'
 branch_labels = None
 depends_on = None
