@@ -11,7 +11,7 @@ import { openFigures } from './ui/figures.js';
 import { showHome } from './ui/home.js';
 import { hasFigures, showHubTools } from './ui/hubtools.js';
 import { showLog } from './ui/log.js';
-import { offerTabs, onView, showTabs, showView, wireTabs } from './ui/nav.js';
+import { offerTabs, onView, openedView, showTabs, showView, wireTabs } from './ui/nav.js';
 import { showOutreach } from './ui/outreach.js';
 import { showSignIn } from './ui/signin.js';
 import { rerenderStatus, showError, showStatus } from './ui/status.js';
@@ -29,6 +29,7 @@ function signedOut(message = '') {
 }
 
 async function signedIn(session) {
+  const viewBefore = openedView();
   await refreshCounts();
   showTabs(true);
   const home = offerTabs(session.user, { figures: hasFigures(session.user) });
@@ -54,7 +55,11 @@ async function signedIn(session) {
   onView('settings-view', returnDevices);
   showDesk(session, directory);
   // A tab the new user does not have (the desk, the log) falls back to their home view.
-  showView(document.querySelector('#tabs [aria-current]:not([hidden])')?.dataset.view ?? home);
+  // A tab tapped while this ran has opened its view already: opening it again would
+  // redraw it under the user's finger (and take the focus from what they chose).
+  if (openedView() === viewBefore) {
+    showView(document.querySelector('#tabs [aria-current]:not([hidden])')?.dataset.view ?? home);
+  }
   syncNow();
 }
 

@@ -5,6 +5,7 @@ const VIEWS = ['log-view', 'cards-view', 'entries-view', 'figures-view', 'settin
 const WRITERS = new Set(['volunteer', 'site_staff', 'hub_staff', 'admin']);
 const WRITING_VIEWS = ['log-view', 'cards-view', 'entries-view'];
 const listeners = new Map();
+let opened = null;
 
 export function onView(id, listener) {
   listeners.set(id, listener);
@@ -16,14 +17,24 @@ export function showView(id) {
     if (tab.dataset.view === id) tab.setAttribute('aria-current', 'page');
     else tab.removeAttribute('aria-current');
   }
-  listeners.get(id)?.();
+  const listener = listeners.get(id);
+  opened = listener ? id : null;
+  listener?.();
+}
+
+// The view last opened with its content drawn (its listener run), or null.
+export function openedView() {
+  return opened;
 }
 
 export function showTabs(visible) {
   document.getElementById('tabs').hidden = !visible;
   document.getElementById('sync-bar').hidden = !visible;
   if (visible) document.getElementById('signin-view').hidden = true;
-  if (!visible) for (const view of VIEWS) document.getElementById(view).hidden = true;
+  if (!visible) {
+    for (const view of VIEWS) document.getElementById(view).hidden = true;
+    opened = null;
+  }
 }
 
 // The tabs this user is offered (the desk's own tab is the desk's to show), and the view
