@@ -133,7 +133,7 @@ def in_ward(ward: Ward, meeting_id: int) -> LiaisonMeeting:
 
 def _names(ward: Ward, site_ids: set[int]) -> tuple[dict[int, str], dict[int, str]]:
     sites = dict(db.session.execute(select(Site.id, Site.name).where(
-        Site.ward_id == ward.id, Site.id.in_(site_ids)))) if site_ids else {}
+        Site.ward_id == ward.id, Site.id.in_(site_ids))).all()) if site_ids else {}
     return sites, {area.id: area.name for area in ward.areas}
 
 
