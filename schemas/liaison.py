@@ -10,6 +10,7 @@ supporters, never about a family: a run of digits like a phone number is refused
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from .accounts import UtcDateTime
 from .cooperation import _no_phone_number
 from .directory import FIRST_DAY, LAST_DAY
 from .fields import ROW_ID
@@ -154,13 +155,13 @@ class MeetingStateSchema(Schema):
 class MeetingSchema(MeetingStateSchema):
     id = fields.Integer()
     version = fields.Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
 
 class MeetingVersionSchema(Schema):
     version = fields.Integer()
-    changed_at = fields.DateTime()
+    changed_at = UtcDateTime()
     changed_by = fields.String(metadata={"description": "the display name of who wrote it"})
     state = fields.Nested(MeetingStateSchema)
 

@@ -128,6 +128,9 @@ def ward_world(app, ward, other_ward, create_site, create_user, mint_card, issue
     issue_card(volunteer, issued, hiroba, salon)
     minted = [mint_card(volunteer, salon)["short_code"],
               mint_card(hub, hub_site, printed=True)["short_code"]]
+    meeting = client.post(f"/api/wards/{ward.code}/meetings", headers=headers, json={
+        "held_on": "2026-11-10", "title": "連絡会", "site_ids": [hiroba.id]})
+    assert meeting.status_code == 201, meeting.json
     db.session.commit()
     REAL_PATH_VALUES.clear()
     REAL_PATH_VALUES.update({
@@ -139,6 +142,7 @@ def ward_world(app, ward, other_ward, create_site, create_user, mint_card, issue
         "short_code": [issued, *minted],
         "collection": ["card"],
         "record_id": [issued],
+        "meeting_id": [meeting.json["id"]],
     })
     return {"hub": hub, "volunteer": volunteer}
 
