@@ -105,6 +105,14 @@ def create(ward: Ward, user: User, data: dict) -> LiaisonMeeting:
     return meeting
 
 
+def edit_form(meeting: LiaisonMeeting) -> dict:
+    """The meeting as ``edit`` takes it (its current version), to change a part of."""
+    state = _current_state(meeting)
+    return {**state, "held_on": date.fromisoformat(state["held_on"]),
+            "decided": [{**row, "due_on": _day(row["due_on"])} for row in state["decided"]],
+            "version": meeting.version}
+
+
 def edit(meeting: LiaisonMeeting, ward: Ward, user: User, data: dict) -> LiaisonMeeting:
     """The whole record as edited from ``data["version"]``.
 
