@@ -1,10 +1,12 @@
 // The review desk (デスク) for hub staff, ward officers and admins, in the same app: the
-// ward's synced logs, conflicts, quarantined ops, its cooperation steps and devices. Ward
+// ward's synced logs, conflicts, quarantined ops, its cooperation steps, liaison meetings
+// and devices. Ward
 // officers only read.
 import { request } from '../api.js';
 import { t } from '../i18n.js';
 import { showConflicts } from './desk-conflicts.js';
 import { showLogs } from './desk-logs.js';
+import { showMeetings } from './desk-meetings.js';
 import { showQuarantine } from './desk-quarantine.js';
 import { showSteps } from './desk-steps.js';
 import { showDevices } from './devices.js';
@@ -18,6 +20,7 @@ const SCREENS = {
   conflicts: (context) => showConflicts(context),
   quarantine: (context) => showQuarantine(context),
   steps: (context) => showSteps(context),
+  meetings: (context) => showMeetings(context),
   devices: (context) => {
     placeDevices(document.getElementById('desk-devices'));
     return showDevices(context.session);
