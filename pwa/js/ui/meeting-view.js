@@ -2,7 +2,7 @@
 // where, who came (sites by name, organisations by kind), and its four parts — shared,
 // discussed, decided (who does what, by when) and looked back. Text only, never markup;
 // a path of the area calendar in the text becomes a link to it.
-import { t } from '../i18n.js';
+import { currentLang, t } from '../i18n.js';
 import { element } from './dom.js';
 
 // The kinds of organisation without a site; the same list as schemas/liaison.py.
@@ -59,7 +59,8 @@ export function meetingBody(state) {
     ...state.organisations.map((kind) => t(`org.${kind}`))];
   return [
     element('p', { className: 'meeting-came',
-      text: `${t('meeting.came')}: ${came.length ? came.join('、') : '—'}` }),
+      text: `${t('meeting.came')}: ${came.length ? came.join(currentLang() === 'en' ? ', ' : '、')
+        : '—'}` }),
     part('meeting.shared', ...linked(state.shared)),
     part('meeting.discussed', ...linked(state.discussed)),
     decided(state),
@@ -68,5 +69,6 @@ export function meetingBody(state) {
 }
 
 export function meetingHeading(state, tag = 'h4') {
-  return element(tag, { text: `${state.held_on}　${state.title}（${placeOf(state)}）` });
+  return element(tag, { text: t('meeting.heading', { date: state.held_on, title: state.title,
+    place: placeOf(state) }) });
 }
