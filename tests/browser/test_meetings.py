@@ -199,4 +199,5 @@ def test_a_ward_officer_reads_the_meetings_and_writes_nothing(live, page, held, 
     expect(page.locator("#desk-meeting-list > li")).to_have_count(2)
     expect(page.get_by_role("button", name="連絡会を記録する")).to_be_hidden()
     page.locator("#desk-meeting-list summary").first.click()
-    expect(page.locator("#desk-meeting-list").get_by_role("button", name="書き直す")).to_have_count(0)
+    edit = page.locator("#desk-meeting-list").get_by_role("button", name="書き直す")
+    expect(edit).to_have_count(0)
