@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
-from ..directory.models import Area, Site, Ward
+from ..directory.lookups import area_of_ward, invalid
+from ..directory.models import Site, Ward
 from ..errors import ApiError
 from ..extensions import db
 from ..timeutil import utcnow
@@ -19,24 +20,10 @@ NEWEST = 100
 TEXT_PARTS = ("shared", "discussed", "decided_note", "looked_back")
 
 
-def _invalid(field: str, message: str) -> ApiError:
-    return ApiError(422, "invalid", "入力内容を確認してください / Please check the input.",
-                    {field: [message]})
-
-
 def _stale(current: int) -> ApiError:
     return ApiError(409, "conflict", "ほかの人が先に書き直しました。読み直してください / "
                     "Someone changed this meeting first: reload it.",
                     {"version": [f"the current version is {current}"]})
-
-
-def _area_of(ward: Ward, area_id: int | None, field: str) -> Area | None:
-    if area_id is None:
-        return None
-    area = db.session.get(Area, area_id)
-    if area is None or area.ward_id != ward.id:
-        raise _invalid(field, "not an area of this ward")
-    return area
 
 
 def _check_sites(ward: Ward, data: dict) -> None:
@@ -45,10 +32,10 @@ def _check_sites(ward: Ward, data: dict) -> None:
     known = set(db.session.scalars(select(Site.id).where(Site.ward_id == ward.id,
                                                          Site.id.in_(named)))) if named else set()
     if unknown := sorted(set(data["site_ids"]) - known):
-        raise _invalid("site_ids", f"not sites of this ward: {unknown}")
+        raise invalid("site_ids", f"not sites of this ward: {unknown}")
     for index, row in enumerate(data["decided"]):
         if row["site_id"] is not None and row["site_id"] not in known:
-            raise _invalid(f"decided.{index}.site_id", "not a site of this ward")
+            raise invalid(f"decided.{index}.site_id", "not a site of this ward")
 
 
 def _state(data: dict) -> dict:
@@ -94,7 +81,7 @@ def _commit_version(meeting: LiaisonMeeting, state: dict, user: User) -> None:
 
 def create(ward: Ward, user: User, data: dict) -> LiaisonMeeting:
     """:raise 422: an area or site not of the ward (the field says which)."""
-    _area_of(ward, data["area_id"], "area_id")
+    area_of_ward(ward, data["area_id"], "area_id")
     _check_sites(ward, data)
     state = _state(data)
     meeting = LiaisonMeeting(ward_id=ward.id, version=1)
@@ -120,7 +107,7 @@ def edit(meeting: LiaisonMeeting, ward: Ward, user: User, data: dict) -> Liaison
     :raise 422: an area or site not of the ward."""
     if data["version"] != meeting.version:
         raise _stale(meeting.version)
-    _area_of(ward, data["area_id"], "area_id")
+    area_of_ward(ward, data["area_id"], "area_id")
     _check_sites(ward, data)
     state = _state(data)
     _apply(meeting, state)
@@ -192,7 +179,7 @@ def _in_year(year: int) -> tuple:
 
 def listed(ward: Ward, area_id: int | None = None, year: int | None = None) -> list[dict]:
     """The ward's meetings, newest first; of one area, of one year (else the newest 100)."""
-    _area_of(ward, area_id, "area")
+    area_of_ward(ward, area_id, "area")
     query = (select(LiaisonMeeting).where(LiaisonMeeting.ward_id == ward.id)
              .order_by(LiaisonMeeting.held_on.desc(), LiaisonMeeting.id.desc()))
     if area_id is not None:
