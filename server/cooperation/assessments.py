@@ -70,7 +70,7 @@ def record(ward: Ward, user: User, data: dict) -> CoopAssessment:
     given = {answer["checkpoint_id"] for answer in data["answers"]}
     if given != expected:
         raise invalid("answers", "answer each current checkpoint of the step once "
-                       f"(missing {sorted(expected - given)}, unknown {sorted(given - expected)})")
+                      f"(missing {sorted(expected - given)}, unknown {sorted(given - expected)})")
     assessment = CoopAssessment(
         ward_id=ward.id, area_id=area.id if area else None, step_number=data["step"],
         assessed_on=data["assessed_on"], recorded_by=user.id,
