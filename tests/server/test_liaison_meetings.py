@@ -216,3 +216,25 @@ def test_attendance_marks_a_site_that_came_to_fewer_than_a_third(
         f"/api/wards/{ward.code}/meetings/attendance?year=2026", headers=hub).get_json()["sites"]}
     assert (len(rows["森のサロン"]["attended"]), rows["森のサロン"]["rarely"]) == (1, True)
     assert rows["拠点"]["rarely"] is False
+
+
+def test_an_edit_racing_another_to_the_same_version_is_refused_whole(
+        client, ward, sites, hub, create_user):
+    # Two edits of version 1 both pass the version check; the one whose version row comes
+    # second is refused by the (meeting, version) key and rolls back its changes too. The
+    # first one's row is put in directly here, as if it had committed in between.
+    meeting = _create(client, hub, ward.code, body(sites)).get_json()
+    author = create_user("hub_staff")
+    db.session.add(LiaisonMeetingVersion(meeting_id=meeting["id"], version=2,
+                                         state={"shared": "先に保存された版"},
+                                         changed_by=author.id))
+    db.session.commit()
+    late = client.put(f"/api/wards/{ward.code}/meetings/{meeting['id']}", headers=hub,
+                      json={**body(sites), "version": 1, "shared": "後から保存しようとした",
+                            "site_ids": [sites["salon"].id]})
+    assert late.status_code == 409, late.get_json()
+    db.session.expire_all()
+    stored = db.session.get(LiaisonMeeting, meeting["id"])
+    assert (stored.version, stored.shared) == (1, "各施設の夏の予定を持ち寄った")
+    assert sorted(row.site_id for row in stored.sites) == sorted(
+        [sites["nursery"].id, sites["hub"].id])
