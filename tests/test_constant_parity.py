@@ -87,3 +87,16 @@ def test_the_phone_holds_back_exactly_the_notes_the_server_would_refuse():
     assert check("😀" * limit) is None, "pwa/js/visits.js NOTES_LIMIT > the server's limit"
     assert check("あ" * (limit + 1)) is not None, (
         "pwa/js/visits.js NOTES_LIMIT < the server's limit (sync/collections.py VISIT notes)")
+
+
+def test_the_kinds_of_organisation_at_a_liaison_meeting_are_the_same_in_python_and_javascript():
+    from schemas.liaison import ORGANISATION_KINDS
+
+    literal = js_match(r"\bexport const ORGANISATION_KINDS\s*=\s*\[([^\]]*)\]",
+                       "const ORGANISATION_KINDS", JS / "ui" / "meeting-view.js")[1]
+
+    assert tuple(re.findall(r"'([^']*)'", literal)) == ORGANISATION_KINDS, (
+        "pwa/js/ui/meeting-view.js ORGANISATION_KINDS != schemas/liaison.py")
+    i18n = (JS / "i18n.js").read_text(encoding="utf-8")
+    for kind in ORGANISATION_KINDS:
+        assert i18n.count(f"'org.{kind}':") == 2, f"org.{kind} not in both languages"

@@ -4,6 +4,7 @@ import { applyTranslations, t, toggleLanguage } from './i18n.js';
 import { currentSession, pairWith, refreshUser, signInLost } from './session.js';
 import { onSyncState, refreshCounts, startSync, syncNow } from './sync.js';
 import { refreshCards, showCards } from './ui/cards.js';
+import { showCommunity } from './ui/community.js';
 import { openDesk, returnDevices, showDesk } from './ui/desk.js';
 import { showDevices } from './ui/devices.js';
 import { showEntries } from './ui/entries.js';
@@ -53,6 +54,7 @@ async function signedIn(session) {
   showHubTools(session, wardSites);
   onView('desk-view', () => openDesk().catch(showError));
   onView('settings-view', returnDevices);
+  onView('community-view', () => showCommunity(session).catch(showError));
   showDesk(session, directory);
   // A tab the new user does not have (the desk, the log) falls back to their home view.
   // A tab tapped while this ran has opened its view already: opening it again would

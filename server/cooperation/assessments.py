@@ -7,15 +7,10 @@ from datetime import date
 from sqlalchemy import func, select
 
 from ..accounts.models import User
-from ..directory.models import Area, Ward
-from ..errors import ApiError
+from ..directory.lookups import area_of_ward, invalid
+from ..directory.models import Ward
 from ..extensions import db
 from .models import STATUSES, CoopAnswer, CoopAssessment, CoopCheckpoint, CoopStep
-
-
-def _invalid(field: str, message: str) -> ApiError:
-    return ApiError(422, "invalid", "入力内容を確認してください / Please check the input.",
-                    {field: [message]})
 
 
 def current_checkpoints(step_number: int | None = None) -> list[CoopCheckpoint]:
@@ -63,28 +58,19 @@ def revise_checkpoint(step_number: int, number: int, text_ja: str,
     return point
 
 
-def _area_of(ward: Ward, area_id: int | None, field: str) -> Area | None:
-    if area_id is None:
-        return None
-    area = db.session.get(Area, area_id)
-    if area is None or area.ward_id != ward.id:
-        raise _invalid(field, "not an area of this ward")
-    return area
-
-
 def record(ward: Ward, user: User, data: dict) -> CoopAssessment:
     """A new assessment of ``data["step"]``; every current checkpoint answered once.
 
     :raise 422: an unknown step, an area of another ward, answers that are not exactly
         the step's current checkpoints."""
     if db.session.get(CoopStep, data["step"]) is None:
-        raise _invalid("step", "no such step")
-    area = _area_of(ward, data["area_id"], "area_id")
+        raise invalid("step", "no such step")
+    area = area_of_ward(ward, data["area_id"], "area_id")
     expected = {point.id for point in current_checkpoints(data["step"])}
     given = {answer["checkpoint_id"] for answer in data["answers"]}
     if given != expected:
-        raise _invalid("answers", "answer each current checkpoint of the step once "
-                       f"(missing {sorted(expected - given)}, unknown {sorted(given - expected)})")
+        raise invalid("answers", "answer each current checkpoint of the step once "
+                      f"(missing {sorted(expected - given)}, unknown {sorted(given - expected)})")
     assessment = CoopAssessment(
         ward_id=ward.id, area_id=area.id if area else None, step_number=data["step"],
         assessed_on=data["assessed_on"], recorded_by=user.id,
@@ -124,7 +110,7 @@ def _ordered(ward: Ward):
 
 def history(ward: Ward, step_number: int, area_id: int | None) -> list[dict]:
     """The assessments of one step for the ward or one area, newest first."""
-    _area_of(ward, area_id, "area")
+    area_of_ward(ward, area_id, "area")
     query = _ordered(ward).where(CoopAssessment.step_number == step_number,
                                  CoopAssessment.area_id.is_(None) if area_id is None
                                  else CoopAssessment.area_id == area_id)

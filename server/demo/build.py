@@ -21,6 +21,7 @@ from ..timeutil import today_local
 from .activity import write_activity
 from .checklists import write_checklists
 from .inbox import write_inbox
+from .meetings import write_meetings
 
 HERE = Path(__file__).parent
 DEMO_WARD = ("14199", "sakura", "さくら区", "Sakura-ku (fictional)",
@@ -75,6 +76,7 @@ def build_demo() -> bool:
     write_activity(sites, today_local())
     write_checklists(ward, today_local())
     write_inbox(ward, today_local())
+    write_meetings(ward, today_local())
     return True
 
 

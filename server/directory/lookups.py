@@ -4,7 +4,7 @@ from schemas.fields import MAX_ROW_ID, ROW_ID
 
 from ..errors import ApiError
 from ..extensions import db
-from .models import Ward
+from .models import Area, Ward
 
 _ROW_ID_DIGITS = len(str(MAX_ROW_ID))
 
@@ -41,3 +41,20 @@ def ward_by_code(code: str) -> Ward:
         raise ApiError(404, "not_found", "区が見つかりません / No such ward.",
                        {"ward": ["unknown ward"]})
     return ward
+
+
+def invalid(field: str, message: str) -> ApiError:
+    """A 422 naming ``field`` (for checks a schema cannot make: rows of the database)."""
+    return ApiError(422, "invalid", "入力内容を確認してください / Please check the input.",
+                    {field: [message]})
+
+
+def area_of_ward(ward: Ward, area_id: int | None, field: str) -> Area | None:
+    """The area ``area_id`` (``None``: none, the whole ward). :raise 422: on ``field``,
+    when it is not an area of ``ward``."""
+    if area_id is None:
+        return None
+    area = db.session.get(Area, area_id) if ROW_ID.min <= area_id <= ROW_ID.max else None
+    if area is None or area.ward_id != ward.id:
+        raise invalid(field, "not an area of this ward")
+    return area

@@ -133,6 +133,9 @@ def ward_world(app, ward, other_ward, create_site, create_user, mint_card, issue
     # The hub's inbox: a reminder of this ward, and a digest of the other.
     inbox = [add_message(w.id, kind, "fuzz", {"source": "fuzz"}, utcnow()).id
              for w, kind in ((ward, "reminder"), (other_ward, "digest"))]
+    meeting = client.post(f"/api/wards/{ward.code}/meetings", headers=headers, json={
+        "held_on": "2026-11-10", "title": "連絡会", "site_ids": [hiroba.id]})
+    assert meeting.status_code == 201, meeting.json
     db.session.commit()
     REAL_PATH_VALUES.clear()
     REAL_PATH_VALUES.update({
@@ -145,6 +148,7 @@ def ward_world(app, ward, other_ward, create_site, create_user, mint_card, issue
         "collection": ["card"],
         "record_id": [issued],
         "message_id": inbox,
+        "meeting_id": [meeting.json["id"]],
     })
     return {"hub": hub, "volunteer": volunteer}
 

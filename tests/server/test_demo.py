@@ -305,3 +305,26 @@ def test_the_hubs_inbox_has_two_weekly_digests_and_a_review_reminder(demo, ward)
     assert latest["body"]["sections"]["cards"] == {
         "issued": len(issued), "arrived": sum(c["status"] == "arrived" for c in issued)}
     assert latest["body"]["sections"]["sync_waiting"] == {"conflicts": 1, "quarantined": 1}
+def test_the_ward_has_two_meetings_one_publishing_the_area_calendar_with_sites_never_reached(
+        demo):
+    client, code = demo.test_client(), DEMO_WARD[0]
+    volunteer = sign_in(demo, "volunteer")
+    meetings = client.get(f"/api/wards/{code}/meetings", headers=volunteer).json
+    assert [m["title"] for m in meetings] == ["中部エリア子育て連絡会",
+                                              "さくら区子育て支援連絡会（全体会）"]
+    area_meeting = meetings[0]
+    assert area_meeting["area_name"] == "中部エリア" and area_meeting["version"] == 2
+    assert all(area_meeting[part] for part in ("shared", "discussed", "looked_back"))
+    calendar = re.search(r"/calendar/\d+\?area=\d+", area_meeting["decided"][0]["task"])
+    assert calendar and client.get(calendar.group()).status_code == 200
+    history = client.get(f"/api/wards/{code}/meetings/{area_meeting['id']}/history",
+                         headers=volunteer).json
+    assert [row["version"] for row in history] == [2, 1]
+    assert history[1]["state"]["looked_back"] == ""
+    year = date.fromisoformat(area_meeting["held_on"]).year
+    attendance = client.get(f"/api/wards/{code}/meetings/attendance?year={year}",
+                            headers=sign_in(demo, "hub")).json
+    assert attendance["meetings"] == 2
+    never = [row for row in attendance["sites"] if not row["attended"]]
+    assert len(never) == 2 and {row["area_name"] for row in never} == {"西部エリア"}
+    assert all(row["rarely"] for row in never)

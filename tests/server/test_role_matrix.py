@@ -128,6 +128,26 @@ def _read_message(w: World, _actor: str) -> Request:
                           {"source": "test"}, utcnow())
     db.session.commit()
     return "POST", f"/api/wards/{w.code}/inbox/{message.id}/read", None
+# A liaison meeting of ward A, written by its hub staff, fresh for each actor.
+_MEETING = {"held_on": "2026-11-10", "title": "北エリア子育て連絡会",
+            "organisations": ["chief_child_commissioner"], "shared": "各施設の予定"}
+
+
+def _new_meeting(w: World) -> int:
+    response = w.client.post(f"/api/wards/{w.code}/meetings", json=_MEETING,
+                             headers=w.headers["hub"])
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def _meeting_url(tail: str = "") -> Callable[[World, str], Request]:
+    return lambda w, _actor: ("GET", f"/api/wards/{w.code}/meetings/{_new_meeting(w)}{tail}",
+                              None)
+
+
+def _edit_meeting(w: World, _actor: str) -> Request:
+    return ("PUT", f"/api/wards/{w.code}/meetings/{_new_meeting(w)}",
+            {**_MEETING, "version": 1, "looked_back": "次回は園の先生にも声をかける"})
 
 
 def _restore(w: World, _actor: str) -> Request:
@@ -351,6 +371,26 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/wards/<code>/inbox/<int:message_id>/read"): Route(
         _read_message,
         (200, 200, 403, 403, 403, 403, 403, 403, 403, 401, 401)),
+    # Liaison meetings: everyone of the ward reads them (those who were not there most of
+    # all); its hub staff and admins write them.
+    ("GET", "/api/wards/<code>/meetings"): Route(
+        get("/api/wards/{w.code}/meetings?year=2026"),
+        (200, 200, 403, 200, 403, 200, 403, 200, 403, 401, 401)),
+    ("POST", "/api/wards/<code>/meetings"): Route(
+        lambda w, _actor: ("POST", f"/api/wards/{w.code}/meetings", _MEETING),
+        (201, 201, 403, 403, 403, 403, 403, 403, 403, 401, 401)),
+    ("GET", "/api/wards/<code>/meetings/<int:meeting_id>"): Route(
+        _meeting_url(),
+        (200, 200, 403, 200, 403, 200, 403, 200, 403, 401, 401)),
+    ("PUT", "/api/wards/<code>/meetings/<int:meeting_id>"): Route(
+        _edit_meeting,
+        (200, 200, 403, 403, 403, 403, 403, 403, 403, 401, 401)),
+    ("GET", "/api/wards/<code>/meetings/<int:meeting_id>/history"): Route(
+        _meeting_url("/history"),
+        (200, 200, 403, 200, 403, 200, 403, 200, 403, 401, 401)),
+    ("GET", "/api/wards/<code>/meetings/attendance"): Route(
+        get("/api/wards/{w.code}/meetings/attendance?year=2026"),
+        (200, 200, 403, 200, 403, 200, 403, 200, 403, 401, 401)),
     # What was changed on the desks: the admin's to read.
     ("GET", "/api/audit"): Route(
         get("/api/audit"),

@@ -1,12 +1,12 @@
 // The review desk (デスク) for hub staff, ward officers and admins, in the same app: the
-// ward's synced logs, conflicts, quarantined ops, its cooperation steps, the hub's inbox
-// (お知らせ) and devices. Ward
-// officers only read.
+// ward's synced logs, conflicts, quarantined ops, its cooperation steps, liaison meetings,
+// the hub's inbox (お知らせ) and devices. Ward officers only read.
 import { request } from '../api.js';
 import { t } from '../i18n.js';
 import { showConflicts } from './desk-conflicts.js';
 import { countUnread, showInbox } from './desk-inbox.js';
 import { showLogs } from './desk-logs.js';
+import { showMeetings } from './desk-meetings.js';
 import { showQuarantine } from './desk-quarantine.js';
 import { showSteps } from './desk-steps.js';
 import { showDevices } from './devices.js';
@@ -21,6 +21,7 @@ const SCREENS = {
   quarantine: (context) => showQuarantine(context),
   steps: (context) => showSteps(context),
   inbox: (context) => showInbox(context),
+  meetings: (context) => showMeetings(context),
   devices: (context) => {
     placeDevices(document.getElementById('desk-devices'));
     return showDevices(context.session);
