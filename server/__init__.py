@@ -45,12 +45,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .exports.views import bp as exports_bp
     from .figures.views import bp as figures_bp
     from .hub.views import bp as hub_bp
+    from .local_issues.views import bp as local_issues_bp
     from .replication.views import bp as replication_bp
 
     errors.register(app)
     for blueprint in (accounts_bp, directory_bp, replication_bp, cards_bp, card_page_bp,
                       card_reports_bp, hub_bp, figures_bp, exports_bp, cooperation_bp,
-                      api_docs_bp, area_calendar_bp, pwa.bp):
+                      api_docs_bp, area_calendar_bp, local_issues_bp, pwa.bp):
         app.register_blueprint(blueprint)
 
     from .cli import register_commands
