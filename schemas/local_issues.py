@@ -10,6 +10,7 @@ What the hub writes is about the work of the ward's sites, never about a family.
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from .accounts import UtcDateTime
 from .cooperation import _no_phone_number as no_phone_number
 from .directory import FIRST_DAY, LAST_DAY
 from .fields import ROW_ID
@@ -93,12 +94,12 @@ class IssueSchema(Schema):
     meetings = fields.List(fields.Nested(MeetingLinkSchema))
     roles = fields.List(fields.Nested(RoleSchema))
     review_dates = fields.List(fields.Date())
-    updated_at = fields.DateTime(allow_none=True, metadata={
+    updated_at = UtcDateTime(allow_none=True, metadata={
         "description": "the hub's last change; null: not yet touched"})
 
 
 class HistoryEntrySchema(Schema):
-    at = fields.DateTime()
+    at = UtcDateTime()
     by = fields.String(metadata={"description": "who changed it (hub staff's display name)"})
     changes = fields.Dict(keys=fields.String(), values=fields.Dict(), metadata={
         "description": "each changed field: {before, after}"})

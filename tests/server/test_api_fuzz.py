@@ -128,6 +128,7 @@ def ward_world(app, ward, other_ward, create_site, create_user, mint_card, issue
     issue_card(volunteer, issued, hiroba, salon)
     minted = [mint_card(volunteer, salon)["short_code"],
               mint_card(hub, hub_site, printed=True)["short_code"]]
+    issue_id = _raise_issue(client, auth_header(volunteer), salon)
     db.session.commit()
     REAL_PATH_VALUES.clear()
     REAL_PATH_VALUES.update({
@@ -139,8 +140,23 @@ def ward_world(app, ward, other_ward, create_site, create_user, mint_card, issue
         "short_code": [issued, *minted],
         "collection": ["card"],
         "record_id": [issued],
+        "issue_id": [issue_id],
     })
     return {"hub": hub, "volunteer": volunteer}
+
+
+def _raise_issue(client, headers: dict, site) -> str:
+    """A regional issue raised from a phone at ``site``, as the PWA sends it."""
+    issue_id = "issue-fuzz-1"
+    op = {"op_id": "5b0e8c1e-4f7a-4c53-9a55-0c2f1a6e1d01", "device_id": "phone-fuzz", "user_id": "x",
+          "collection": "local_issue", "record_id": issue_id,
+          "hlc": f"{1_790_000_000_000:015d}:000000:phone-fuzz", "base_version": None,
+          "changes": {"site_id": str(site.id), "title": "外遊びが減った",
+                      "raised_on": "2026-11-20"}}
+    response = client.post("/api/sync/push", json={"protocol": 1, "ops": [op]},
+                           headers=headers)
+    assert response.json["results"][0]["status"] == "applied", response.json
+    return issue_id
 
 
 @pytest.fixture
