@@ -20,6 +20,7 @@ from ..extensions import db
 from ..timeutil import today_local
 from .activity import write_activity
 from .checklists import write_checklists
+from .local_issues import write_local_issues
 
 HERE = Path(__file__).parent
 DEMO_WARD = ("14199", "sakura", "さくら区", "Sakura-ku (fictional)",
@@ -73,6 +74,7 @@ def build_demo() -> bool:
     db.session.commit()
     write_activity(sites, today_local())
     write_checklists(ward, today_local())
+    write_local_issues(ward, today_local())
     return True
 
 

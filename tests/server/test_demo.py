@@ -285,3 +285,29 @@ def test_hub_staff_see_each_step_reviewed_twice_with_what_moved_and_what_is_due(
     # A volunteer of the ward reads the same standing.
     assert client.get(f"/api/wards/{DEMO_WARD[0]}/checklists/standing",
                       headers=sign_in(demo, "volunteer")).json == standing
+
+
+def test_the_wards_board_has_three_regional_issues_in_different_states(demo):
+    from server.local_issues import queries
+
+    client = demo.test_client()
+    board = client.get(f"/api/wards/{DEMO_WARD[0]}/local-issues",
+                       headers=sign_in(demo, "volunteer")).json
+    assert [issue["state"] for issue in board] == ["raised", "shared", "in_progress"]
+    outdoor = board[2]
+    assert outdoor["title"] == "最近、子どもが外で遊ぶ姿をあまり見かけない"
+    assert "サロン" in outdoor["site_name"]
+    assert outdoor["initiative"] and len(outdoor["roles"]) == 3
+    assert {m["stage"] for m in outdoor["meetings"]} == {"shared", "discussed"}
+    shown = client.get(f"/api/wards/{DEMO_WARD[0]}/local-issues/{outdoor['id']}",
+                       headers=sign_in(demo, "hub")).json
+    assert [entry["changes"].get("state", {}).get("after") for entry in shown["history"]] == [
+        "shared", "discussed", "decided", "in_progress"]
+    with demo.app_context():
+        due = queries.reviews_due(today_local())
+        ward_id = db.session.scalar(sa.select(Site.ward_id).where(
+            Site.id == outdoor["site_id"]))
+        raised = queries.raised_between(ward_id, today_local() - timedelta(days=7),
+                                        today_local())
+    assert [item["id"] for item in due] == [outdoor["id"]]
+    assert [item["title"] for item in raised] == [board[0]["title"]]
