@@ -16,7 +16,6 @@ from ..extensions import db
 from ..timeutil import utcnow
 
 
-
 class LocalIssue(db.Model):
     __tablename__ = "local_issue"
     # reviews_due reads the decided and in-progress issues of every ward.

@@ -148,8 +148,8 @@ def ward_world(app, ward, other_ward, create_site, create_user, mint_card, issue
 def _raise_issue(client, headers: dict, site) -> str:
     """A regional issue raised from a phone at ``site``, as the PWA sends it."""
     issue_id = "issue-fuzz-1"
-    op = {"op_id": "5b0e8c1e-4f7a-4c53-9a55-0c2f1a6e1d01", "device_id": "phone-fuzz", "user_id": "x",
-          "collection": "local_issue", "record_id": issue_id,
+    op = {"op_id": "5b0e8c1e-4f7a-4c53-9a55-0c2f1a6e1d01", "device_id": "phone-fuzz",
+          "user_id": "x", "collection": "local_issue", "record_id": issue_id,
           "hlc": f"{1_790_000_000_000:015d}:000000:phone-fuzz", "base_version": None,
           "changes": {"site_id": str(site.id), "title": "外遊びが減った",
                       "raised_on": "2026-11-20"}}
