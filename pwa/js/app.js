@@ -2,7 +2,8 @@
 import { loadDirectory, mySites } from './directory.js';
 import { applyTranslations, t, toggleLanguage } from './i18n.js';
 import { currentSession, pairWith, refreshUser, signInLost } from './session.js';
-import { onSyncState, refreshCounts, startSync, syncNow } from './sync.js';
+import { keepBoard } from './local-issues.js';
+import { keepForOffline, onSyncState, refreshCounts, startSync, syncNow } from './sync.js';
 import { refreshCards, showCards } from './ui/cards.js';
 import { openDesk, returnDevices, showDesk } from './ui/desk.js';
 import { showDevices } from './ui/devices.js';
@@ -10,6 +11,7 @@ import { showEntries } from './ui/entries.js';
 import { openFigures } from './ui/figures.js';
 import { showHome } from './ui/home.js';
 import { hasFigures, showHubTools } from './ui/hubtools.js';
+import { drawBoard, showIssues } from './ui/local-issues.js';
 import { showLog } from './ui/log.js';
 import { offerTabs, onView, showTabs, showView, wireTabs } from './ui/nav.js';
 import { showOutreach } from './ui/outreach.js';
@@ -44,6 +46,8 @@ async function signedIn(session) {
   const sites = directory ? mySites(directory, session.user) : [];
   onView('entries-view', () => showEntries(session, directory).catch(showError));
   onView('cards-view', () => refreshCards().catch(showError));
+  showIssues(session, sites).catch(showError);
+  onView('community-view', () => drawBoard().catch(showError));
   const wardSites = directory?.sites.filter((s) => s.ward_code === session.user.ward_code) ?? [];
   onView('figures-view', () => openFigures(session, wardSites).catch(showError));
   await showLog(session, directory, sites);
@@ -111,6 +115,8 @@ async function start() {
       showError(error);
     }
   }
+  // The ward's issues board is kept after each good sync, for reading with no signal.
+  keepForOffline(keepBoard);
   // Card tokens are kept ready for the sites the user issues cards from.
   startSync({ session: currentSession, authLost,
     poolSites: async (signed) => signed.user.site_ids });

@@ -1,6 +1,6 @@
 // The tab bar: one view at a time, the current tab marked for screen readers.
-const VIEWS = ['log-view', 'cards-view', 'entries-view', 'figures-view', 'settings-view',
-  'desk-view'];
+const VIEWS = ['log-view', 'cards-view', 'entries-view', 'community-view', 'figures-view',
+  'settings-view', 'desk-view'];
 // A ward officer reads the ward and writes nothing: no sites to log at or issue cards from.
 const WRITERS = new Set(['volunteer', 'site_staff', 'hub_staff', 'admin']);
 const WRITING_VIEWS = ['log-view', 'cards-view', 'entries-view'];
@@ -32,6 +32,8 @@ export function offerTabs(user, { figures }) {
   const writes = WRITERS.has(user.role);
   for (const view of WRITING_VIEWS) tabOf(view).hidden = !writes;
   tabOf('figures-view').hidden = !figures;
+  // The area's pages are a ward's: everyone of a ward reads them (an admin has no ward).
+  tabOf('community-view').hidden = !user.ward_code;
   if (writes) return 'log-view';
   return figures ? 'figures-view' : 'settings-view';
 }
