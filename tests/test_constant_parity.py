@@ -87,3 +87,20 @@ def test_the_phone_holds_back_exactly_the_notes_the_server_would_refuse():
     assert check("😀" * limit) is None, "pwa/js/visits.js NOTES_LIMIT > the server's limit"
     assert check("あ" * (limit + 1)) is not None, (
         "pwa/js/visits.js NOTES_LIMIT < the server's limit (sync/collections.py VISIT notes)")
+
+
+def test_the_regional_issue_states_and_limits_are_the_same_in_python_and_javascript():
+    from schemas.local_issues import STATES
+    from sync.collections import LOCAL_ISSUE
+
+    script = JS / "local-issues.js"
+    literal = js_match(r"export const STATES\s*=\s*\[([^\]]*)\]", "const STATES", script)[1]
+    title = int(js_match(r"export const TITLE_LIMIT\s*=\s*(\d+)", "TITLE_LIMIT", script)[1])
+    detail = int(js_match(r"export const DETAIL_LIMIT\s*=\s*(\d+)", "DETAIL_LIMIT", script)[1])
+
+    assert tuple(re.findall(r"'([^']*)'", literal)) == STATES, (
+        "pwa/js/local-issues.js STATES != schemas/local_issues.py STATES")
+    for name, limit in (("title", title), ("detail", detail)):
+        check = LOCAL_ISSUE.fields[name].check
+        assert check("😀" * limit) is None, f"pwa/js/local-issues.js {name} limit too high"
+        assert check("あ" * (limit + 1)) is not None, f"pwa/js/local-issues.js {name} limit too low"

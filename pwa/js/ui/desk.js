@@ -4,6 +4,7 @@
 import { request } from '../api.js';
 import { t } from '../i18n.js';
 import { showConflicts } from './desk-conflicts.js';
+import { showIssuesDesk } from './desk-issues.js';
 import { showLogs } from './desk-logs.js';
 import { showQuarantine } from './desk-quarantine.js';
 import { showSteps } from './desk-steps.js';
@@ -18,6 +19,7 @@ const SCREENS = {
   conflicts: (context) => showConflicts(context),
   quarantine: (context) => showQuarantine(context),
   steps: (context) => showSteps(context),
+  issues: (context) => showIssuesDesk(context),
   devices: (context) => {
     placeDevices(document.getElementById('desk-devices'));
     return showDevices(context.session);
