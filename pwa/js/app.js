@@ -11,7 +11,7 @@ import { showEntries } from './ui/entries.js';
 import { openFigures } from './ui/figures.js';
 import { showHome } from './ui/home.js';
 import { hasFigures, showHubTools } from './ui/hubtools.js';
-import { drawBoard, showIssues } from './ui/local-issues.js';
+import { openBoard, showIssues } from './ui/local-issues.js';
 import { showLog } from './ui/log.js';
 import { offerTabs, onView, showTabs, showView, wireTabs } from './ui/nav.js';
 import { showOutreach } from './ui/outreach.js';
@@ -47,7 +47,7 @@ async function signedIn(session) {
   onView('entries-view', () => showEntries(session, directory).catch(showError));
   onView('cards-view', () => refreshCards().catch(showError));
   showIssues(session, sites).catch(showError);
-  onView('community-view', () => drawBoard().catch(showError));
+  onView('community-view', () => openBoard().catch(showError));
   const wardSites = directory?.sites.filter((s) => s.ward_code === session.user.ward_code) ?? [];
   onView('figures-view', () => openFigures(session, wardSites).catch(showError));
   await showLog(session, directory, sites);

@@ -15,6 +15,13 @@ export function textLength(text) {
   return [...text].length;
 }
 
+// Where an issue was shared, then where it was discussed (the server lists them by name).
+export function meetingsInOrder(meetings) {
+  const order = ['shared', 'discussed'];
+  return [...meetings].sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage)
+    || a.meeting_id - b.meeting_id);
+}
+
 function boardKey(wardCode) {
   return `local_issues:${wardCode}`;
 }

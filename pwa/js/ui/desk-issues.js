@@ -3,6 +3,7 @@
 // a desk reads it; hub staff and admins move an issue along (desk-issue-form.js).
 import { request } from '../api.js';
 import { t } from '../i18n.js';
+import { meetingsInOrder } from '../local-issues.js';
 import { drawIssueForm } from './desk-issue-form.js';
 import { element } from './dom.js';
 import { showError } from './status.js';
@@ -21,7 +22,7 @@ function changeWords(changes) {
         t(`issue_state.${after}`)}`;
     }
     return t(`desk.issue_field.${field}`);
-  }).join('、');
+  }).join(t('issues.sep'));
 }
 
 function when(at) {
@@ -52,8 +53,8 @@ function history(issue) {
 function readOnlyParts(issue) {
   const parts = [];
   if (issue.meetings.length) {
-    parts.push(element('p', { text: issue.meetings.map((m) =>
-      t(`issues.meeting_${m.stage}`, { id: m.meeting_id })).join('、') }));
+    parts.push(element('p', { text: meetingsInOrder(issue.meetings).map((m) =>
+      t(`issues.meeting_${m.stage}`, { id: m.meeting_id })).join(t('issues.sep')) }));
   }
   if (issue.initiative) parts.push(element('p', { text: t('issues.initiative',
     { text: issue.initiative }) }));
@@ -63,7 +64,7 @@ function readOnlyParts(issue) {
   }
   if (issue.review_dates.length) {
     parts.push(element('p', { text: t('issues.reviews',
-      { dates: issue.review_dates.join('、') }) }));
+      { dates: issue.review_dates.join(t('issues.sep')) }) }));
   }
   return parts;
 }

@@ -32,16 +32,16 @@ function drawForm(form) {
   const title = element('textarea', { attrs: { rows: '3', required: '',
     placeholder: t('issues.title_example'), autocomplete: 'off' } });
   const detail = element('textarea', { attrs: { rows: '3', autocomplete: 'off' } });
-  const parts = [element('h3', { text: t('issues.write'), attrs: { id: 'issue-form-heading' } })];
+  const parts = [element('h3', { text: t('issues.write'), attrs: { id: 'local-issue-form-heading' } })];
   // One site: nothing to choose, but the form still says where the issue comes from.
-  if (sites.length > 1) parts.push(field('issue-site', 'issues.site', site));
+  if (sites.length > 1) parts.push(field('local-issue-site', 'issues.site', site));
   else parts.push(element('p', { text: sites[0].name, className: 'hint' }));
-  parts.push(field('issue-title', 'issues.title', title),
-    field('issue-detail', 'issues.detail', detail, 'issues.privacy'),
+  parts.push(field('local-issue-title', 'issues.title', title),
+    field('local-issue-detail', 'issues.detail', detail, 'issues.privacy'),
     element('button', { text: t('issues.send'), className: 'primary big',
       attrs: { type: 'submit' } }));
   form.replaceChildren(...parts);
-  form.setAttribute('aria-labelledby', 'issue-form-heading');
+  form.setAttribute('aria-labelledby', 'local-issue-form-heading');
   form.onsubmit = (event) => {
     event.preventDefault();
     const siteId = sites.length > 1 ? site.value : sites[0].id;
@@ -103,12 +103,12 @@ function onBoard(issue) {
         element('li', { text: t('issues.role', { site: role.site_name, task: role.task }) }))));
   }
   if (issue.meetings.length) {
-    li.append(element('p', { className: 'hint', text: issue.meetings.map((m) =>
-      t(`issues.meeting_${m.stage}`, { id: m.meeting_id })).join('、') }));
+    li.append(element('p', { className: 'hint', text: issues.meetingsInOrder(issue.meetings).map((m) =>
+      t(`issues.meeting_${m.stage}`, { id: m.meeting_id })).join(t('issues.sep')) }));
   }
   if (issue.review_dates.length) {
     li.append(element('p', { text: t('issues.reviews',
-      { dates: issue.review_dates.join('、') }) }));
+      { dates: issue.review_dates.join(t('issues.sep')) }) }));
   }
   li.dataset.issue = issue.id;
   return li;
@@ -137,20 +137,30 @@ export async function drawBoard() {
   $('issues-empty').hidden = items.length > 0;
 }
 
+// Opening the tab with a signal fetches the board at once (a sync that is busy with other
+// work keeps it a little later); with none, or if it fails, the kept board shows.
+export async function openBoard() {
+  if (!screen) return;
+  await drawBoard();
+  if (!navigator.onLine) return;
+  await issues.keepBoard(screen.session).catch(() => null);
+  await drawBoard();
+}
+
 export function showIssues(session, sites) {
   screen = { session, sites };
   const part = $('issues-part');
   part.replaceChildren(
     element('h3', { text: t('issues.heading'), attrs: { id: 'issues-heading' } }),
     element('p', { text: t('issues.hint'), className: 'hint' }),
-    element('form', { className: 'issue-form', attrs: { id: 'issue-form' } }),
+    element('form', { className: 'local-issue-form', attrs: { id: 'local-issue-form' } }),
     element('h3', { text: t('issues.board'), attrs: { id: 'issues-board-heading' } }),
     element('p', { className: 'hint', attrs: { id: 'issues-kept' } }),
     element('p', { text: t('issues.empty'), className: 'hint', attrs: { id: 'issues-empty',
       hidden: '' } }),
     element('ul', { className: 'issue-list', attrs: { id: 'issues-board',
       'aria-labelledby': 'issues-board-heading' } }));
-  drawForm($('issue-form'));
+  drawForm($('local-issue-form'));
   stopListening();
   // After each sync: the board may have been kept anew, and a waiting issue sent.
   stopListening = onSyncState(() => {
