@@ -32,7 +32,8 @@ function drawForm(form) {
   const title = element('textarea', { attrs: { rows: '3', required: '',
     placeholder: t('issues.title_example'), autocomplete: 'off' } });
   const detail = element('textarea', { attrs: { rows: '3', autocomplete: 'off' } });
-  const parts = [element('h3', { text: t('issues.write'), attrs: { id: 'local-issue-form-heading' } })];
+  const parts = [element('h3', { text: t('issues.write'),
+    attrs: { id: 'local-issue-form-heading' } })];
   // One site: nothing to choose, but the form still says where the issue comes from.
   if (sites.length > 1) parts.push(field('local-issue-site', 'issues.site', site));
   else parts.push(element('p', { text: sites[0].name, className: 'hint' }));
@@ -98,13 +99,14 @@ function onBoard(issue) {
       className: 'issue-initiative' }));
   }
   if (issue.roles.length) {
-    li.append(element('p', { text: t('issues.roles') , className: 'hint' }),
+    li.append(element('p', { text: t('issues.roles'), className: 'hint' }),
       element('ul', { className: 'issue-roles' }, ...issue.roles.map((role) =>
         element('li', { text: t('issues.role', { site: role.site_name, task: role.task }) }))));
   }
   if (issue.meetings.length) {
-    li.append(element('p', { className: 'hint', text: issues.meetingsInOrder(issue.meetings).map((m) =>
-      t(`issues.meeting_${m.stage}`, { id: m.meeting_id })).join(t('issues.sep')) }));
+    const where = issues.meetingsInOrder(issue.meetings).map((m) =>
+      t(`issues.meeting_${m.stage}`, { id: m.meeting_id }));
+    li.append(element('p', { className: 'hint', text: where.join(t('issues.sep')) }));
   }
   if (issue.review_dates.length) {
     li.append(element('p', { text: t('issues.reviews',
