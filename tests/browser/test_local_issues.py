@@ -4,7 +4,6 @@ move it along on the desk, on a PC and on a phone; a ward officer only reads. ax
 on each screen."""
 
 import json
-import urllib.request
 import uuid
 
 import pytest
@@ -17,6 +16,8 @@ from server.directory.models import Site, Ward
 from server.extensions import db
 from server.local_issues.models import LocalIssueEvent
 from server.replication.models import SyncRecord
+
+from .test_desk_steps import api
 
 pytestmark = pytest.mark.browser
 
@@ -32,16 +33,6 @@ def issues_on_server(live) -> dict[str, dict]:
         rows = db.session.scalars(select(SyncRecord).where(
             SyncRecord.collection == "local_issue"))
         return {row.record_id: json.loads(row.data_json) for row in rows}
-
-
-def api(live, method, path, token=None, body=None):
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = None if body is None else json.dumps(body).encode()
-    with urllib.request.urlopen(urllib.request.Request(live.url + path, data=data,
-                                                       method=method, headers=headers)) as r:
-        return json.load(r)
 
 
 def raise_by_api(live, title: str) -> str:

@@ -2,7 +2,7 @@
 // (or below) it with what the hub recorded and the history of its changes. Everyone with
 // a desk reads it; hub staff and admins move an issue along (desk-issue-form.js).
 import { request } from '../api.js';
-import { t } from '../i18n.js';
+import { currentLang, t } from '../i18n.js';
 import { meetingsInOrder } from '../local-issues.js';
 import { drawIssueForm } from './desk-issue-form.js';
 import { element } from './dom.js';
@@ -26,7 +26,7 @@ function changeWords(changes) {
 }
 
 function when(at) {
-  return new Date(at).toLocaleString('ja-JP', { dateStyle: 'short', timeStyle: 'short' });
+  return new Date(at).toLocaleString(currentLang() === 'en' ? 'en-GB' : 'ja-JP', { dateStyle: 'short', timeStyle: 'short' });
 }
 
 function facts(issue) {
