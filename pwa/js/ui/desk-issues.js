@@ -26,7 +26,8 @@ function changeWords(changes) {
 }
 
 function when(at) {
-  return new Date(at).toLocaleString(currentLang() === 'en' ? 'en-GB' : 'ja-JP', { dateStyle: 'short', timeStyle: 'short' });
+  return new Date(at).toLocaleString(currentLang() === 'en' ? 'en-GB' : 'ja-JP',
+    { dateStyle: 'short', timeStyle: 'short' });
 }
 
 function facts(issue) {
