@@ -9,6 +9,7 @@ import json
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from sync.collections import RECORD_ID
 
@@ -147,9 +148,12 @@ def change(ward: Ward, user: User, record_id: str, data: dict) -> dict:
     one history event of what changed. Commits.
 
     :raise 404: no live issue with this id in the ward.
+    :raise 409: another desk made the issue's first change at the same moment.
     :raise 422: a role's site is not of this ward."""
     _raised_in_ward(ward, record_id)
-    hub = db.session.get(LocalIssue, record_id)
+    # Locked to the commit on PostgreSQL, so a second desk's change is made on top of this
+    # one and its "before" is what this one wrote (SQLite has one writer at a time).
+    hub = db.session.get(LocalIssue, record_id, with_for_update=True)
     before = _hub_values(hub)
     after = {**before, **{field: _normalised(field, data[field])
                           for field in HUB_FIELDS if field in data}}
@@ -171,5 +175,12 @@ def change(ward: Ward, user: User, record_id: str, data: dict) -> dict:
             hub.reviews = [LocalIssueReview(review_on=day) for day in after["review_dates"]]
         db.session.add(LocalIssueEvent(issue_id=record_id, user_id=user.id,
                                        changes_json=json.dumps(changed, ensure_ascii=False)))
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Two desks made the issue's first change at once; there was no row to lock.
+            db.session.rollback()
+            raise ApiError(409, "conflict", "ほかの人が同時に変更しました。開き直してください / "
+                           "Someone changed this at the same time. Please open it again.",
+                           {"issue_id": ["changed by someone else just now"]}) from None
     return one(ward, record_id)

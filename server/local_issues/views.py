@@ -46,7 +46,7 @@ def shown(code: str, issue_id: str):
 @documented("Move an issue's state, link its meetings, record the initiative, roles and "
             "review dates; each change is kept in its history (hub staff of the ward, "
             "admins)", "local issues", body=IssueChangeSchema, response=IssueDetailSchema,
-            errors=(400, 401, 403, 404, 422))
+            errors=(400, 401, 403, 404, 409, 422))
 def changed(code: str, issue_id: str):
     ward = ward_by_code(code)
     policy.require(policy.may_manage_ward(g.user, ward.id))
