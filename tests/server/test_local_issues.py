@@ -281,3 +281,25 @@ def test_reviews_due_gives_decided_and_in_progress_initiatives_past_a_review_dat
     assert queries.reviews_due(date(2026, 11, 30)) == [
         {"id": running, "ward_id": ward.id, "title": "進行中の課題", "state": "in_progress",
          "initiative": "", "review_on": date(2026, 11, 1)}]
+
+
+def test_two_desks_making_an_issues_first_change_at_once_get_a_409_not_a_500(
+        board, ward, monkeypatch):
+    from server.local_issues import board as board_logic
+
+    issue_id = board.raise_issue()
+    checked = board_logic._check_roles
+
+    def other_desk_first(*args):
+        # The other desk's first change commits while this one is between read and write.
+        db.session.execute(sa.insert(LocalIssue.__table__).values(
+            record_id=issue_id, ward_id=ward.id, state="shared", initiative="",
+            updated_at=sa.func.current_timestamp()))
+        return checked(*args)
+
+    monkeypatch.setattr(board_logic, "_check_roles", other_desk_first)
+    response = board.patch("hub", issue_id, {"state": "discussed"})
+
+    assert response.status_code == 409, response.get_json()
+    assert response.get_json()["error"]["code"] == "conflict"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LocalIssueEvent)) == 0
