@@ -17,13 +17,13 @@ from server.extensions import db
 from server.local_issues.models import LocalIssueEvent
 from server.replication.models import SyncRecord
 
+from .conftest import PASSWORD, PHONE
+from .conftest import sign_in as sign_in_with_form
 from .test_desk_steps import api
 
 pytestmark = pytest.mark.browser
 
 PC = {"width": 1280, "height": 800}
-PHONE = {"width": 360, "height": 740}
-PASSWORD = "correct horse battery"  # the live fixture's
 QUIET_PLAY = "最近、子どもが外で遊ぶ姿をあまり見かけない"
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -55,11 +55,7 @@ def raise_by_api(live, title: str) -> str:
 
 def sign_in(page, live, login, size=PHONE):
     page.set_viewport_size(size)
-    page.goto(live.url + "/")
-    page.evaluate("window.app.ready")
-    page.get_by_label("ログイン名").fill(login)
-    page.get_by_label("パスワード").fill(PASSWORD)
-    page.get_by_role("button", name="サインインする").click()
+    sign_in_with_form(page, live.url, login)
     expect(page.locator("#tabs")).to_be_visible()
 
 
