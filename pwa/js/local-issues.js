@@ -23,7 +23,7 @@ export function meetingsInOrder(meetings) {
 }
 
 function boardKey(wardCode) {
-  return `local_issues:${wardCode}`;
+  return `${db.KEPT_FOR_OFFLINE}local_issues:${wardCode}`;
 }
 
 // Raises an issue at ``siteId``: saved on this phone and queued at once. The id is made

@@ -179,3 +179,8 @@ def test_a_ward_officer_reads_the_issue_but_has_no_form(live, page, axe_violatio
     expect(page.locator("#issues-board li")).to_contain_text(QUIET_PLAY)
     expect(page.locator("#local-issue-form")).to_contain_text("課題を書ける施設がありません")
     assert axe_violations(page) == []
+    # What was kept to read offline goes with the records when another person signs in.
+    kept = """async () => (await import('/js/local-issues.js')).keptBoard('14101')"""
+    assert page.evaluate(kept) is not None
+    page.evaluate("async () => (await import('/js/db.js')).dropReplica()")
+    assert page.evaluate(kept) is None
