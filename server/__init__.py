@@ -47,12 +47,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .hub.views import bp as hub_bp
     from .inbox.views import bp as inbox_bp
     from .liaison.views import bp as liaison_bp
+    from .local_issues.views import bp as local_issues_bp
     from .replication.views import bp as replication_bp
 
     errors.register(app)
     for blueprint in (accounts_bp, directory_bp, replication_bp, cards_bp, card_page_bp,
                       card_reports_bp, hub_bp, figures_bp, exports_bp, cooperation_bp,
-                      api_docs_bp, area_calendar_bp, inbox_bp, liaison_bp, pwa.bp):
+                      api_docs_bp, area_calendar_bp, inbox_bp, liaison_bp, local_issues_bp,
+                      pwa.bp):
         app.register_blueprint(blueprint)
 
     from .cli import register_commands

@@ -562,6 +562,25 @@ REVIEW = CollectionSpec(
 )
 
 
+LOCAL_ISSUE_TITLE_LIMIT = 120
+LOCAL_ISSUE_DETAIL_LIMIT = 1000
+
+LOCAL_ISSUE = CollectionSpec(
+    name="local_issue",
+    fields={
+        "site_id": register(site_identifier, nullable=False),
+        "title": register(text(LOCAL_ISSUE_TITLE_LIMIT), nullable=False),
+        "detail": register(text(LOCAL_ISSUE_DETAIL_LIMIT)),
+        "raised_on": register(iso_date, nullable=False),
+    },
+    # A regional issue (地域課題) raised from a phone: it belongs to the site of the
+    # supporter who raised it, and its id is random (made on the phone, offline), since no
+    # two people raise "the same" issue by computing an id. What the hub does with it (its
+    # state, meetings, initiative, roles) is the hub's own record on the server
+    # (server/local_issues), not synced fields a phone could overwrite.
+    site_field="site_id",
+)
+
 def _directory_fields() -> dict[str, FieldSpec]:
     return {
         "site_id": register(site_identifier, nullable=False),
@@ -586,5 +605,6 @@ EVENT = CollectionSpec("event", _directory_fields(), site_field="site_id", publi
                        staff_writes=True)
 
 COLLECTIONS: Mapping[str, CollectionSpec] = {
-    spec.name: spec for spec in (VISIT, CARD, OUTREACH, REVIEW, PROGRAMME, EVENT)
+    spec.name: spec for spec in (VISIT, CARD, OUTREACH, REVIEW, PROGRAMME, EVENT,
+                                  LOCAL_ISSUE)
 }

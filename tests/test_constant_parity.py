@@ -100,3 +100,21 @@ def test_the_kinds_of_organisation_at_a_liaison_meeting_are_the_same_in_python_a
     i18n = (JS / "i18n.js").read_text(encoding="utf-8")
     for kind in ORGANISATION_KINDS:
         assert i18n.count(f"'org.{kind}':") == 2, f"org.{kind} not in both languages"
+
+
+
+def test_the_regional_issue_states_and_limits_are_the_same_in_python_and_javascript():
+    from schemas.local_issues import STATES
+    from sync.collections import LOCAL_ISSUE
+
+    script = JS / "local-issues.js"
+    literal = js_match(r"export const STATES\s*=\s*\[([^\]]*)\]", "const STATES", script)[1]
+    title = int(js_match(r"export const TITLE_LIMIT\s*=\s*(\d+)", "TITLE_LIMIT", script)[1])
+    detail = int(js_match(r"export const DETAIL_LIMIT\s*=\s*(\d+)", "DETAIL_LIMIT", script)[1])
+
+    assert tuple(re.findall(r"'([^']*)'", literal)) == STATES, (
+        "pwa/js/local-issues.js STATES != schemas/local_issues.py STATES")
+    for name, limit in (("title", title), ("detail", detail)):
+        check = LOCAL_ISSUE.fields[name].check
+        assert check("😀" * limit) is None, f"pwa/js/local-issues.js {name} limit too high"
+        assert check("あ" * (limit + 1)) is not None, f"pwa/js/local-issues.js {name} limit too low"

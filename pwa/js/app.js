@@ -2,7 +2,8 @@
 import { loadDirectory, mySites } from './directory.js';
 import { applyTranslations, t, toggleLanguage } from './i18n.js';
 import { currentSession, pairWith, refreshUser, signInLost } from './session.js';
-import { onSyncState, refreshCounts, startSync, syncNow } from './sync.js';
+import { keepBoard } from './local-issues.js';
+import { keepForOffline, onSyncState, refreshCounts, startSync, syncNow } from './sync.js';
 import { refreshCards, showCards } from './ui/cards.js';
 import { showCommunity } from './ui/community.js';
 import { openDesk, returnDevices, showDesk } from './ui/desk.js';
@@ -11,6 +12,7 @@ import { showEntries } from './ui/entries.js';
 import { openFigures } from './ui/figures.js';
 import { showHome } from './ui/home.js';
 import { hasFigures, showHubTools } from './ui/hubtools.js';
+import { openBoard, showIssues } from './ui/local-issues.js';
 import { showLog } from './ui/log.js';
 import { offerTabs, onView, openedView, showTabs, showView, wireTabs } from './ui/nav.js';
 import { showOutreach } from './ui/outreach.js';
@@ -46,6 +48,7 @@ async function signedIn(session) {
   const sites = directory ? mySites(directory, session.user) : [];
   onView('entries-view', () => showEntries(session, directory).catch(showError));
   onView('cards-view', () => refreshCards().catch(showError));
+  showIssues(session, sites).catch(showError);
   const wardSites = directory?.sites.filter((s) => s.ward_code === session.user.ward_code) ?? [];
   onView('figures-view', () => openFigures(session, wardSites).catch(showError));
   await showLog(session, directory, sites);
@@ -54,7 +57,8 @@ async function signedIn(session) {
   showHubTools(session, wardSites);
   onView('desk-view', () => openDesk().catch(showError));
   onView('settings-view', returnDevices);
-  onView('community-view', () => showCommunity(session).catch(showError));
+  onView('community-view', () => Promise.all([showCommunity(session), openBoard()])
+    .catch(showError));
   showDesk(session, directory);
   // A tab the new user does not have (the desk, the log) falls back to their home view.
   // A tab tapped while this ran has opened its view already: opening it again would
@@ -118,6 +122,8 @@ async function start() {
       showError(error);
     }
   }
+  // The ward's issues board is kept after each good sync, for reading with no signal.
+  keepForOffline(keepBoard);
   // Card tokens are kept ready for the sites the user issues cards from.
   startSync({ session: currentSession, authLost,
     poolSites: async (signed) => signed.user.site_ids });

@@ -325,12 +325,19 @@ export function replicaOf(collection) {
   return transact(['replica'], 'readonly', ({ replica }) => ask(replica.getAll(range)));
 }
 
-// Drops every record pulled from the server; entries keep what this phone typed, and
+// The prefix of the meta keys of what a phone keeps to read offline besides its records.
+export const KEPT_FOR_OFFLINE = 'offline:';
+
+// Drops every record pulled from the server (and what was kept to read offline); entries keep what this phone typed, and
 // will learn again what the server holds of it at the next pull from the start.
 export function dropReplica() {
   return transact(['replica', 'entries', 'meta'], 'readwrite', async ({ replica, entries, meta }) => {
     replica.clear();
     meta.delete('cursor');
+    // Pages kept to read offline (the ward's issues board) are the signed-in user's too.
+    for (const key of await ask(meta.getAllKeys())) {
+      if (String(key).startsWith(KEPT_FOR_OFFLINE)) meta.delete(key);
+    }
     for (const entry of await ask(entries.getAll())) {
       entries.put({ ...entry, included: {}, seenVersion: null });
     }

@@ -21,6 +21,7 @@ from ..timeutil import today_local
 from .activity import write_activity
 from .checklists import write_checklists
 from .inbox import write_inbox
+from .local_issues import write_local_issues
 from .meetings import write_meetings
 
 HERE = Path(__file__).parent
@@ -75,8 +76,9 @@ def build_demo() -> bool:
     db.session.commit()
     write_activity(sites, today_local())
     write_checklists(ward, today_local())
-    write_inbox(ward, today_local())
     write_meetings(ward, today_local())
+    write_local_issues(ward, today_local())
+    write_inbox(ward, today_local())
     return True
 
 

@@ -6,9 +6,6 @@ days before that Monday, one message per ward (key: the ISO week, ``2026-W49``).
 Each section is a function ``(ward, start, end, now) -> dict`` of the week's first and
 last day (both included) and the run's time; it returns counts and, where the desk lists
 them, short rows (a phone's name, never family data). ``SECTIONS`` keeps their order.
-The regional issues board's new issues are one more section, e.g.
-``"issues_raised": lambda ward, start, end, _now: {"count": len(raised_between(ward.id,
-start, end))}``: one line there, and its wording in ``mail.py`` and the desk's.
 """
 
 import json
@@ -25,6 +22,7 @@ from ..directory.models import Site, Ward
 from ..extensions import db
 from ..hub import queries as hub_queries
 from ..job_skips import Skips
+from ..local_issues.queries import raised_between
 from ..replication.writes import store
 from ..timeutil import JAPAN
 from .messages import add_message, existing_keys
@@ -89,7 +87,14 @@ def quiet_phones(ward: Ward, _start: date, _end: date, now: datetime) -> dict:
                        for device_id, name, user, seen, created in rows[:MOST_LISTED]]}
 
 
+def issues_raised(ward: Ward, start: date, end: date, _now: datetime) -> dict:
+    """The regional issues supporters raised from their phones in the week."""
+    raised = raised_between(ward.id, start, end)
+    return {"count": len(raised), "titles": [issue["title"] for issue in raised[:MOST_LISTED]]}
+
+
 SECTIONS: dict[str, Callable[[Ward, date, date, datetime], dict]] = {
+    "issues_raised": issues_raised,
     "cards": cards,
     "review_marks": review_marks,
     "sync_waiting": sync_waiting,

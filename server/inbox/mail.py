@@ -49,6 +49,7 @@ def hub_addresses(setting: str) -> dict[str, list[str]]:
 
 # Each digest section's heading and line, filled from its counts.
 WORDING = {
+    "issues_raised": ("■ 新しく出された地域の課題", "　{count}件"),
     "cards": ("■ 紹介カード（先週発行したもの）", "　発行 {issued}枚（うち来所 {arrived}枚）"),
     "review_marks": ("■ 要確認の印（まだ答えのないもの）", "　{open}件"),
     "sync_waiting": ("■ 同期の確認待ち",

@@ -19,6 +19,7 @@ from ..cooperation.models import CoopAssessment, CoopStep
 from ..directory.models import Area
 from ..extensions import db
 from ..job_skips import Skips
+from ..local_issues.queries import reviews_due
 from .messages import add_message, existing_keys
 
 KIND = "reminder"
@@ -47,8 +48,15 @@ def checklist_reviews_due(on: date) -> list[dict]:
             for assessment, title_ja, title_en, area_name in rows]
 
 
+def initiative_reviews_due(on: date) -> list[dict]:
+    """Decided initiatives of the regional issues board whose review date has come."""
+    return [{"record_id": item["id"], "ward_id": item["ward_id"], "title": item["title"],
+             "review_on": item["review_on"].isoformat()} for item in reviews_due(on)]
+
+
 SOURCES: dict[str, Callable[[date], list[dict]]] = {
     "checklist_review": checklist_reviews_due,
+    "issue_review": initiative_reviews_due,
 }
 """Reminder sources by name; the name is the message's ``source`` and starts its key."""
 

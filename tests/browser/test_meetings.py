@@ -25,7 +25,7 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 KEPT_JS = """async () => {
   const db = await import('/js/db.js');
   const session = await db.getSession();
-  return (await db.getMeta(`meetings:${session.user.id}`))?.meetings.length ?? null;
+  return (await db.getMeta(`offline:meetings:${session.user.id}`))?.meetings.length ?? null;
 }"""
 
 

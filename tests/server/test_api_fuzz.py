@@ -136,6 +136,7 @@ def ward_world(app, ward, other_ward, create_site, create_user, mint_card, issue
     meeting = client.post(f"/api/wards/{ward.code}/meetings", headers=headers, json={
         "held_on": "2026-11-10", "title": "連絡会", "site_ids": [hiroba.id]})
     assert meeting.status_code == 201, meeting.json
+    issue_id = _raise_issue(client, auth_header(volunteer), salon)
     db.session.commit()
     REAL_PATH_VALUES.clear()
     REAL_PATH_VALUES.update({
@@ -149,8 +150,23 @@ def ward_world(app, ward, other_ward, create_site, create_user, mint_card, issue
         "record_id": [issued],
         "message_id": inbox,
         "meeting_id": [meeting.json["id"]],
+        "issue_id": [issue_id],
     })
     return {"hub": hub, "volunteer": volunteer}
+
+
+def _raise_issue(client, headers: dict, site) -> str:
+    """A regional issue raised from a phone at ``site``, as the PWA sends it."""
+    issue_id = "issue-fuzz-1"
+    op = {"op_id": "5b0e8c1e-4f7a-4c53-9a55-0c2f1a6e1d01", "device_id": "phone-fuzz",
+          "user_id": "x", "collection": "local_issue", "record_id": issue_id,
+          "hlc": f"{1_790_000_000_000:015d}:000000:phone-fuzz", "base_version": None,
+          "changes": {"site_id": str(site.id), "title": "外遊びが減った",
+                      "raised_on": "2026-11-20"}}
+    response = client.post("/api/sync/push", json={"protocol": 1, "ops": [op]},
+                           headers=headers)
+    assert response.json["results"][0]["status"] == "applied", response.json
+    return issue_id
 
 
 @pytest.fixture

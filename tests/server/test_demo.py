@@ -287,15 +287,19 @@ def test_hub_staff_see_each_step_reviewed_twice_with_what_moved_and_what_is_due(
                       headers=sign_in(demo, "volunteer")).json == standing
 
 
-def test_the_hubs_inbox_has_two_weekly_digests_and_a_review_reminder(demo, ward):
+def test_the_hubs_inbox_has_two_weekly_digests_and_two_review_reminders(demo, ward):
     inbox = demo.test_client().get(f"/api/wards/{DEMO_WARD[0]}/inbox",
                                    headers=sign_in(demo, "hub")).json
     messages = inbox["messages"]
-    assert [m["kind"] for m in messages] == ["reminder", "digest", "digest"]
-    assert [m["read"] for m in messages] == [False, False, True] and inbox["unread"] == 2
-    reminder, latest, older = messages
-    assert (reminder["body"]["source"], reminder["body"]["step"],
-            reminder["body"]["area_name"]) == ("checklist_review", 1, "中部エリア")
+    assert [m["kind"] for m in messages] == ["reminder", "reminder", "digest", "digest"]
+    assert [m["read"] for m in messages] == [False, False, False, True]
+    assert inbox["unread"] == 3
+    reminders = {m["body"]["source"]: m["body"] for m in messages[:2]}
+    step = reminders["checklist_review"]
+    assert (step["step"], step["area_name"]) == (1, "中部エリア")
+    # The regional issue whose initiative's review date passed two days ago.
+    assert reminders["issue_review"]["title"] == "最近、子どもが外で遊ぶ姿をあまり見かけない"
+    latest, older = messages[2:]
     monday = date.fromisoformat(latest["body"]["to"]) + timedelta(days=1)
     assert monday.weekday() == 0 and monday > today_local() - timedelta(days=7)
     assert date.fromisoformat(older["body"]["to"]) == monday - timedelta(days=8)
@@ -305,6 +309,8 @@ def test_the_hubs_inbox_has_two_weekly_digests_and_a_review_reminder(demo, ward)
     assert latest["body"]["sections"]["cards"] == {
         "issued": len(issued), "arrived": sum(c["status"] == "arrived" for c in issued)}
     assert latest["body"]["sections"]["sync_waiting"] == {"conflicts": 1, "quarantined": 1}
+
+
 def test_the_ward_has_two_meetings_one_publishing_the_area_calendar_with_sites_never_reached(
         demo):
     client, code = demo.test_client(), DEMO_WARD[0]
@@ -328,3 +334,30 @@ def test_the_ward_has_two_meetings_one_publishing_the_area_calendar_with_sites_n
     never = [row for row in attendance["sites"] if not row["attended"]]
     assert len(never) == 2 and {row["area_name"] for row in never} == {"西部エリア"}
     assert all(row["rarely"] for row in never)
+
+
+
+def test_the_wards_board_has_three_regional_issues_in_different_states(demo):
+    from server.local_issues import queries
+
+    client = demo.test_client()
+    board = client.get(f"/api/wards/{DEMO_WARD[0]}/local-issues",
+                       headers=sign_in(demo, "volunteer")).json
+    assert [issue["state"] for issue in board] == ["raised", "shared", "in_progress"]
+    outdoor = board[2]
+    assert outdoor["title"] == "最近、子どもが外で遊ぶ姿をあまり見かけない"
+    assert "サロン" in outdoor["site_name"]
+    assert outdoor["initiative"] and len(outdoor["roles"]) == 3
+    assert {m["stage"] for m in outdoor["meetings"]} == {"shared", "discussed"}
+    shown = client.get(f"/api/wards/{DEMO_WARD[0]}/local-issues/{outdoor['id']}",
+                       headers=sign_in(demo, "hub")).json
+    assert [entry["changes"].get("state", {}).get("after") for entry in shown["history"]] == [
+        "shared", "discussed", "decided", "in_progress"]
+    with demo.app_context():
+        due = queries.reviews_due(today_local())
+        ward_id = db.session.scalar(sa.select(Site.ward_id).where(
+            Site.id == outdoor["site_id"]))
+        raised = queries.raised_between(ward_id, today_local() - timedelta(days=7),
+                                        today_local())
+    assert [item["id"] for item in due] == [outdoor["id"]]
+    assert [item["title"] for item in raised] == [board[0]["title"]]

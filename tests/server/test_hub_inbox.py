@@ -87,9 +87,9 @@ def test_a_checklist_review_is_reminded_once_a_week_before_it_is_due(app, ward,
     assessed = assess(ward, hub, area=area)
 
     assert jobs.review_reminders(WEEK_BEFORE - timedelta(days=1)) == {
-        "day": "2026-12-02", "reminders": {"checklist_review": 0}}
+        "day": "2026-12-02", "reminders": {"checklist_review": 0, "issue_review": 0}}
     assert jobs.review_reminders(WEEK_BEFORE) == {
-        "day": "2026-12-03", "reminders": {"checklist_review": 1}}
+        "day": "2026-12-03", "reminders": {"checklist_review": 1, "issue_review": 0}}
     (reminder,) = messages()
     assert (reminder.ward_id, reminder.kind) == (ward.id, "reminder")
     assert body(reminder) == {
@@ -102,7 +102,7 @@ def test_a_checklist_review_is_reminded_once_a_week_before_it_is_due(app, ward,
     assert jobs.review_reminders(WEEK_BEFORE + timedelta(minutes=5)) is None
     for days in range(1, 9):
         result = jobs.review_reminders(WEEK_BEFORE + timedelta(days=days))
-        assert result["reminders"] == {"checklist_review": 0}, days
+        assert result["reminders"] == {"checklist_review": 0, "issue_review": 0}, days
     assert len(messages()) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(JobRun)) == 1 + 1 + 8
 
@@ -115,12 +115,14 @@ def test_only_the_latest_assessment_reminds_and_a_new_date_reminds_again(app, wa
     assess(ward, hub, step=3, review_on=DUE - timedelta(days=1))  # already overdue then
 
     assert reminders.checklist_reviews_due(date(2026, 12, 10)) == []
-    assert jobs.review_reminders(WEEK_BEFORE)["reminders"] == {"checklist_review": 1}
+    assert jobs.review_reminders(WEEK_BEFORE)["reminders"] == {"checklist_review": 1,
+                                                               "issue_review": 0}
     (step3,) = messages()
     assert body(step3)["step"] == 3 and body(step3)["area_name"] is None
 
     later = datetime.fromisoformat("2027-02-02T09:00+09:00")
-    assert jobs.review_reminders(later)["reminders"] == {"checklist_review": 1}
+    assert jobs.review_reminders(later)["reminders"] == {"checklist_review": 1,
+                                                         "issue_review": 0}
     assert body(messages()[-1])["record_id"] == str(newer.id)
 
 
@@ -134,7 +136,7 @@ def test_a_reminder_source_that_fails_is_skipped_and_the_others_still_remind(
     monkeypatch.setattr(reminders, "SOURCES", {"broken": broken,
                                                **reminders.SOURCES})
     result = jobs.review_reminders(WEEK_BEFORE)
-    assert result["reminders"] == {"broken": 0, "checklist_review": 1}
+    assert result["reminders"] == {"broken": 0, "checklist_review": 1, "issue_review": 0}
     assert result["skipped"] == [{"item": "source/broken", "error": "RuntimeError"}]
 
 
@@ -192,6 +194,7 @@ def test_the_digest_is_written_once_a_week_from_monday_eight_japan_time(
     assert body(digest_message) == {
         "week": "2026-W50", "from": "2026-11-30", "to": "2026-12-06", "failed": [],
         "sections": {
+            "issues_raised": {"count": 0, "titles": []},
             "cards": {"issued": 3, "arrived": 1},
             "review_marks": {"open": 1},
             "sync_waiting": {"conflicts": 1, "quarantined": 1},
@@ -229,7 +232,8 @@ def test_a_digest_section_that_fails_is_named_and_the_others_are_counted(
     assert result["skipped"] == [{"item": f"{ward.code}/cards", "error": "RuntimeError"}]
     (message,) = messages()
     assert body(message)["failed"] == ["cards"]
-    assert set(body(message)["sections"]) == {"review_marks", "sync_waiting", "quiet_phones"}
+    assert set(body(message)["sections"]) == {"issues_raised", "review_marks", "sync_waiting",
+                                              "quiet_phones"}
 
 
 # -- e-mail -------------------------------------------------------------------------------------

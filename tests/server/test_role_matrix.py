@@ -150,6 +150,24 @@ def _edit_meeting(w: World, _actor: str) -> Request:
             {**_MEETING, "version": 1, "looked_back": "次回は園の先生にも声をかける"})
 
 
+def _issue_changes(w: World, site: str | None) -> dict:
+    changes = {"title": "最近、子どもが外で遊ぶ姿をあまり見かけない", "raised_on": "2026-11-20"}
+    return {**changes, "site_id": str(w.site_id(site))} if site else changes
+
+
+def _local_issue(w: World) -> str:
+    """A regional issue raised from a phone at site A."""
+    issue_id = str(uuid.uuid4())
+    (made,) = w.push_as("writer", w.op("local_issue", issue_id, _issue_changes(w, "a")))
+    assert made["status"] == "applied", made
+    return issue_id
+
+
+def _move_issue(w: World, _actor: str) -> Request:
+    return ("PATCH", f"/api/wards/{w.code}/local-issues/{_local_issue(w)}",
+            {"state": "shared", "meetings": [{"meeting_id": _new_meeting(w), "stage": "shared"}]})
+
+
 def _restore(w: World, _actor: str) -> Request:
     return ("POST", f"/api/sync/records/visit/{w.new_tombstone()}/restore",
             {"op_id": str(uuid.uuid4())})
@@ -391,6 +409,17 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/api/wards/<code>/meetings/attendance"): Route(
         get("/api/wards/{w.code}/meetings/attendance?year=2026"),
         (200, 200, 403, 200, 403, 200, 403, 200, 403, 401, 401)),
+    # The regional issues board: everyone of the ward reads it; only its hub staff (and
+    # admins) move an issue along.
+    ("GET", "/api/wards/<code>/local-issues"): Route(
+        get("/api/wards/{w.code}/local-issues"),
+        (200, 200, 403, 200, 403, 200, 403, 200, 403, 401, 401)),
+    ("GET", "/api/wards/<code>/local-issues/<issue_id>"): Route(
+        lambda w, _actor: ("GET", f"/api/wards/{w.code}/local-issues/{_local_issue(w)}", None),
+        (200, 200, 403, 200, 403, 200, 403, 200, 403, 401, 401)),
+    ("PATCH", "/api/wards/<code>/local-issues/<issue_id>"): Route(
+        _move_issue,
+        (200, 200, 403, 403, 403, 403, 403, 403, 403, 401, 401)),
     # What was changed on the desks: the admin's to read.
     ("GET", "/api/audit"): Route(
         get("/api/audit"),
@@ -519,6 +548,12 @@ PUSH_OPS: dict[str, Callable[[World], dict]] = {
         "status": "done", "done_note": "数を直しました"}),
     "review@done_at_ward_b": lambda w: w.op("review", w.new_review_mark("b"), {
         "status": "done", "done_note": "数を直しました"}),
+    "local_issue@ward_a": lambda w: w.op("local_issue", str(uuid.uuid4()),
+                                         _issue_changes(w, "a")),
+    "local_issue@ward_b": lambda w: w.op("local_issue", str(uuid.uuid4()),
+                                         _issue_changes(w, "b")),
+    "local_issue@no_site": lambda w: w.op("local_issue", str(uuid.uuid4()),
+                                          _issue_changes(w, None)),
 }
 
 # column → the answer each of ``ACCOUNTS`` gets: A applied, S rejected out_of_scope,
@@ -563,9 +598,13 @@ PUSH_ANSWERS: dict[str, str] = {
     # Whoever writes the site settles the mark (the volunteer who wrote the log).
     "review@done_at_ward_a":         "A     A   S    S  S   A  S   A   S",
     "review@done_at_ward_b":         "A     S   A    S  S   S  A   S   A",
+    # Anyone who writes a site raises an issue for it: a volunteer as much as its staff.
+    "local_issue@ward_a":            "A     A   S    S  S   A  S   A   S",
+    "local_issue@ward_b":            "A     S   A    S  S   S  A   S   A",
+    "local_issue@no_site":           "S     S   S    S  S   S  S   S   S",
 }
 
-COLLECTIONS = ("visit", "card", "outreach", "review", "programme", "event")
+COLLECTIONS = ("visit", "card", "outreach", "review", "programme", "event", "local_issue")
 
 
 def test_every_collection_is_pushed_at_each_site():

@@ -82,6 +82,9 @@ VALID = [
     ("programme", "booking_required", False),
     ("event", "capacity", 20),
     ("event", "cancelled_dates", {"add": ["2025-05-05"]}),
+    ("local_issue", "title", "最近、子どもが外で遊ぶ姿をあまり見かけない"),
+    ("local_issue", "detail", None),
+    ("local_issue", "raised_on", "2026-11-20"),
 ]
 
 
@@ -115,6 +118,10 @@ INVALID = [
     ("outreach", "topics", {"add": ["karaoke"]}, Reason.INVALID_VALUE),
     ("programme", "booking_required", "yes", Reason.INVALID_VALUE),
     ("event", "target_age_max_months", 500, Reason.INVALID_VALUE),
+    ("local_issue", "title", None, Reason.INVALID_VALUE),
+    ("local_issue", "title", "あ" * 121, Reason.INVALID_VALUE),
+    ("local_issue", "detail", "x" * 1001, Reason.INVALID_VALUE),
+    ("local_issue", "raised_on", "2026-11-31", Reason.INVALID_VALUE),
 ]
 
 
@@ -154,3 +161,12 @@ def test_a_card_belongs_to_its_issuing_and_its_target_site():
     assert card.sites({"issuing_site_id": "a", "target_site_id": "b"}) == ("a", "b")
     assert card.sites({"issuing_site_id": "a", "target_site_id": "a"}) == ("a",)
     assert card.sites({}) == ()
+
+
+def test_a_regional_issue_takes_any_id_a_phone_makes_and_no_hub_field():
+    issue = COLLECTIONS["local_issue"]
+    changes = {"site_id": "12", "title": "外遊びが減った", "raised_on": "2026-11-20"}
+    assert issue.accepts_id("0a445f5a-9e45-40fe-918a-cbe30f184186")
+    assert not issue.accepts_id("has/slash")
+    assert issue.problem("any-id", changes) is None
+    assert issue.problem("any-id", {**changes, "state": "decided"})[0] is Reason.UNKNOWN_FIELD

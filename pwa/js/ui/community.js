@@ -13,9 +13,9 @@ import { meetingBody, meetingHeading } from './meeting-view.js';
 let shown = null; // the session whose meetings the part shows (the tab opened last)
 
 // Each user's copy under a key of their own: a shared phone never shows one person's
-// ward to another.
+// ward to another; the prefix lets sign-out drop it with the rest (db.dropReplica).
 function keyOf(session) {
-  return `meetings:${session.user.id}`;
+  return `${db.KEPT_FOR_OFFLINE}meetings:${session.user.id}`;
 }
 
 export async function keepMeetings(session) {

@@ -20,10 +20,15 @@ function reminderLines(body) {
     const place = body.area_name ?? t('desk.steps_whole_ward');
     return [t('inbox.checklist_review', { place, n: body.step, title, date: body.review_on })];
   }
+  if (body.source === 'issue_review') {
+    return [t('inbox.issue_review', { title, date: body.review_on })];
+  }
   return [t('inbox.review_other', { title, date: body.review_on })];
 }
 
 const SECTIONS = {
+  issues_raised: (s) => [t('inbox.issues_raised', { n: s.count }),
+    ...s.titles.map((title) => t('inbox.issue_title', { title }))],
   cards: (s) => [t('inbox.cards', { issued: s.issued, arrived: s.arrived })],
   review_marks: (s) => [t('inbox.review_marks', { n: s.open })],
   sync_waiting: (s) => [t('inbox.sync_waiting', { conflicts: s.conflicts,

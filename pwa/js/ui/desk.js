@@ -5,6 +5,7 @@ import { request } from '../api.js';
 import { t } from '../i18n.js';
 import { showConflicts } from './desk-conflicts.js';
 import { countUnread, showInbox } from './desk-inbox.js';
+import { showIssuesDesk } from './desk-issues.js';
 import { showLogs } from './desk-logs.js';
 import { showMeetings } from './desk-meetings.js';
 import { showQuarantine } from './desk-quarantine.js';
@@ -22,6 +23,7 @@ const SCREENS = {
   steps: (context) => showSteps(context),
   inbox: (context) => showInbox(context),
   meetings: (context) => showMeetings(context),
+  issues: (context) => showIssuesDesk(context),
   devices: (context) => {
     placeDevices(document.getElementById('desk-devices'));
     return showDevices(context.session);

@@ -43,7 +43,7 @@ export function offerTabs(user, { figures }) {
   const writes = WRITERS.has(user.role);
   for (const view of WRITING_VIEWS) tabOf(view).hidden = !writes;
   tabOf('figures-view').hidden = !figures;
-  // The community tab reads a ward's meetings: everyone who belongs to one.
+  // The area's pages are a ward's: everyone of a ward reads them (an admin has no ward).
   tabOf('community-view').hidden = !user.ward_code;
   if (writes) return 'log-view';
   return figures ? 'figures-view' : 'settings-view';
