@@ -17,6 +17,7 @@ from marshmallow import (
 from sync.vocabulary import (
     CONTACT_ROLES,
     FEATURE_TAGS,
+    KIND_MAPPING_TARGETS,
     PROGRAMME_THEMES,
     SCHEDULE_KINDS,
     SITE_KINDS,
@@ -278,4 +279,5 @@ class KindMappingSchema(Schema):
         unknown = RAISE
 
     source_type = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    kind = fields.String(required=True, validate=validate.OneOf(SITE_KINDS))
+    # One of the six kinds, or "skip" for a 種別 that is not a support site.
+    kind = fields.String(required=True, validate=validate.OneOf(KIND_MAPPING_TARGETS))

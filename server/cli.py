@@ -84,32 +84,62 @@ def demo(host: str, port: int, serve: bool) -> None:
 
 @click.command("import-sites")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True,
+              help="Show the summary of what an import would do; write nothing.")
+@click.option("--kinds", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A 種別 mapping file to add first (default: FILE.kinds.csv beside FILE, "
+                   "as export-sites writes it, when there is one).")
 @with_appcontext
-def import_sites(file: Path) -> None:
-    """Import a 「子育て施設一覧」 CSV (UTF-8 or Shift_JIS). Re-importing updates in place."""
+def import_sites(file: Path, dry_run: bool, kinds: Path | None) -> None:
+    """Import a 「子育て施設一覧」 CSV (UTF-8 or Shift_JIS) of any municipality, ward, city or
+    prefecture, and print a summary. Re-importing updates in place."""
     from .directory import opendata
+    from .directory.import_summary import summary_lines
     from .directory.importer import import_sites as run_import
+    from .directory.importer import kinds_file_for
 
+    _ensure_schema()
+    if kinds is None and kinds_file_for(file).is_file():
+        kinds = kinds_file_for(file)
     try:
-        report = run_import(file.read_bytes())
+        report = run_import(file.read_bytes(), dry_run=dry_run,
+                            kinds=kinds.read_bytes() if kinds else None)
     except opendata.OpenDataError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"imported {report.imported} rows ({report.created} new, {report.updated} updated)")
-    for problem in report.problems:
-        column = f" [{problem.column}]" if problem.column else ""
-        click.echo(f"line {problem.line}{column}: {problem.reason}", err=True)
+    for line in summary_lines(report, file.name):
+        click.echo(line)
     if report.problems:
-        click.echo(f"{len(report.problems)} rows not imported", err=True)
         sys.exit(1)
+
+
+def _ensure_schema() -> None:
+    """Bring a new or migrated database to the current schema, so that one command works on
+    a fresh database (one made by ``create_all``, as in tests, is left as it is)."""
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from . import bind_migrations
+    from .extensions import db
+
+    tables = sa.inspect(db.engine).get_table_names()
+    if not tables or "alembic_version" in tables:
+        bind_migrations(current_app._get_current_object())
+        upgrade()  # Alembic's log of it goes to standard error, the summary to standard out
 
 
 @click.command("export-sites")
 @click.option("--ward", help="Only this ward (code or slug).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write here instead of standard output.")
+@click.option("--output", "-o", type=click.Path(path_type=Path),
+              help="Write here instead of standard output (with --format hsds: a folder). "
+                   "A CSV is written with the 種別 mapping it used beside it, as "
+                   "FILE.kinds.csv.")
+@click.option("--format", "format_", type=click.Choice(["csv", "hsds"]), default="csv",
+              show_default=True,
+              help="csv: 「子育て施設一覧」; hsds: an Open Referral HSDS 3.0 data package.")
 @with_appcontext
-def export_sites(ward: str | None, output: Path | None) -> None:
-    """Write the directory as a 「子育て施設一覧」 CSV (UTF-8 with BOM)."""
+def export_sites(ward: str | None, output: Path | None, format_: str) -> None:
+    """Write the directory as a 「子育て施設一覧」 CSV (UTF-8 with BOM), or as HSDS."""
+    from .directory.importer import export_kind_mapping, kinds_file_for
     from .directory.importer import export_sites as run_export
     from .directory.lookups import ward_by_code
     from .errors import ApiError
@@ -118,22 +148,38 @@ def export_sites(ward: str | None, output: Path | None) -> None:
         selected = ward_by_code(ward) if ward else None
     except ApiError as exc:
         raise click.ClickException(exc.message) from None
+    if format_ == "hsds":
+        from .directory.hsds import write_package
+
+        if output is None:
+            raise click.ClickException("--format hsds needs --output DIR")
+        count = write_package(output, selected)
+        click.echo(f"HSDS data package written to {output} ({count} services)")
+        return
     data = run_export(selected)
     if output:
         output.write_bytes(data)
+        kinds_file_for(output).write_bytes(export_kind_mapping(selected))
     else:
         sys.stdout.buffer.write(data)
 
 
 @click.command("map-kind")
 @click.argument("source_type")
-@click.argument("kind", type=click.Choice(SITE_KINDS))
+@click.argument("kind", type=click.Choice(SITE_KINDS), required=False)
+@click.option("--skip", is_flag=True,
+              help="Rows of this 種別 are not support sites (e.g. 認可保育所): count them as "
+                   "skipped instead.")
 @with_appcontext
-def map_kind(source_type: str, kind: str) -> None:
-    """Teach the importer one more 種別 wording, e.g. 「子育て支援センター」 → hub."""
+def map_kind(source_type: str, kind: str | None, skip: bool) -> None:
+    """Teach the importer one more 種別 wording, e.g. 「子育て支援センター」 → hub, or mark it
+    as not a support site with --skip."""
+    from .directory.opendata_cells import SKIP_KIND
     from .directory.operations import set_kind_mapping
 
-    mapping = set_kind_mapping(source_type, kind)
+    if (kind is None) == (not skip):
+        raise click.UsageError("give a KIND or --skip (not both)")
+    mapping = set_kind_mapping(source_type, SKIP_KIND if skip else kind)
     click.echo(f"{mapping.source_type} → {mapping.kind}")
 
 

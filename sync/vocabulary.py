@@ -19,6 +19,10 @@ SITE_KIND_NAMES = {
     "kindergarten_hamakko": ("私立幼稚園 はまっ子広場", "Kindergarten Hamakko Hiroba"),
     "salon": ("子育てサロン", "Parenting salon"),
 }
+# A 「子育て施設一覧」 種別 may also map to "skip": a childcare provider (認可保育所…), not a
+# support site; its rows are counted by an import, never imported.
+SKIP_KIND = "skip"
+KIND_MAPPING_TARGETS = (*SITE_KINDS, SKIP_KIND)
 SCHEDULE_KINDS = ("permanent", "periodic")
 
 FEATURE_TAGS = (

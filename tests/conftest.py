@@ -120,6 +120,18 @@ def engine_name(request):
 
 
 @pytest.fixture
+def fresh_app(empty_database_url, tmp_path):
+    """An app on a database with no tables at all, as a city's first run has (the ``tsunagu``
+    commands migrate it themselves)."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "t",
+                      "INSTANCE_PATH": str(tmp_path), "TESTING": True})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def app(engine_name, request, tmp_path):
     config = {"TESTING": True, "SECRET_KEY": "test", "INSTANCE_PATH": str(tmp_path),
               "RATELIMIT_ENABLED": False}

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sync.vocabulary import (
     CONTACT_ROLES,
     FEATURE_TAGS,
+    KIND_MAPPING_TARGETS,
     PROGRAMME_THEMES,
     SCHEDULE_KINDS,
     SITE_KINDS,
@@ -28,6 +29,21 @@ class Ward(db.Model):
     office_phone: Mapped[str | None] = mapped_column(String(40))
 
     areas: Mapped[list["Area"]] = relationship(back_populates="ward", order_by="Area.name")
+
+
+class LocalGovernment(db.Model):
+    """One row of the national list of local-government codes (``local_government.py``):
+    a prefecture, designated city, municipality or ward. Reference data loaded by
+    migration 0013; a ward of Tsunagu is made from one when a file first names it."""
+
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    code6: Mapped[str] = mapped_column(String(6), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    prefecture: Mapped[str] = mapped_column(String(10))
+    prefecture_kana: Mapped[str] = mapped_column(String(20))
+    parent: Mapped[str | None] = mapped_column(String(5), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    name_kana: Mapped[str] = mapped_column(String(80))
 
 
 class Area(db.Model):
@@ -122,9 +138,10 @@ class SiteTag(db.Model):
 
 
 class KindMapping(db.Model):
-    """An admin's extension of the built-in table from the open data's 種別 to a site kind."""
+    """An admin's extension of the built-in table from the open data's 種別 to a site kind,
+    or to ``skip`` (a childcare provider, not a support site: counted, never imported)."""
 
-    __table_args__ = (CheckConstraint(f"kind IN {SITE_KINDS!r}", name="kind"),)
+    __table_args__ = (CheckConstraint(f"kind IN {KIND_MAPPING_TARGETS!r}", name="kind"),)
 
     source_type: Mapped[str] = mapped_column(String(120), primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -18,6 +20,7 @@ from datetime import date, time
 from sync.vocabulary import SITE_KINDS
 
 from .opendata_cells import (
+    SKIP_KIND,
     format_coordinate,
     format_time,
     format_weekdays,
@@ -31,6 +34,7 @@ from .opendata_cells import (
     parse_time,
     parse_weekdays,
 )
+from .opendata_header import HeaderError, match_header
 
 COLUMNS: tuple[str, ...] = (
     "都道府県コード又は市区町村コード",
@@ -94,6 +98,42 @@ DEFAULT_KIND_MAPPING: dict[str, str] = _kind_table(
         "はまっ子広場": "kindergarten_hamakko",
         "私立幼稚園等はまっ子広場事業": "kindergarten_hamakko",
         "子育てサロン": "salon",
+        # Support sites as other municipalities word them.
+        "地域子育て支援センター": "hub",
+        "子育て支援センター": "hub",
+        "地域子育て支援拠点施設": "hub",
+        "子育てひろば": "tsudoi_hiroba",
+        "つどいの広場事業": "tsudoi_hiroba",
+        # Childcare providers and other facilities that municipal files list beside the
+        # support sites: skipped (counted in the summary), not errors.
+        "認可保育所": SKIP_KIND,
+        "認可私立保育所": SKIP_KIND,
+        "認可公立保育所": SKIP_KIND,
+        "私立認可保育所": SKIP_KIND,
+        "公立認可保育所": SKIP_KIND,
+        "保育所": SKIP_KIND,
+        "保育園": SKIP_KIND,
+        "認可外保育施設": SKIP_KIND,
+        "小規模保育事業": SKIP_KIND,
+        "小規模保育事業所": SKIP_KIND,
+        "家庭的保育事業": SKIP_KIND,
+        "事業所内保育事業": SKIP_KIND,
+        "居宅訪問型保育事業": SKIP_KIND,
+        "幼稚園": SKIP_KIND,
+        "公立幼稚園": SKIP_KIND,
+        "私立幼稚園": SKIP_KIND,
+        "認定こども園": SKIP_KIND,
+        "幼保連携型認定こども園": SKIP_KIND,
+        "幼稚園型認定こども園": SKIP_KIND,
+        "保育所型認定こども園": SKIP_KIND,
+        "地方裁量型認定こども園": SKIP_KIND,
+        "児童館": SKIP_KIND,
+        "児童センター": SKIP_KIND,
+        "放課後児童クラブ": SKIP_KIND,
+        "学童保育": SKIP_KIND,
+        "病児保育": SKIP_KIND,
+        "病児・病後児保育": SKIP_KIND,
+        "ファミリー・サポート・センター": SKIP_KIND,
     }
 )
 
@@ -121,7 +161,9 @@ def decode(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class SiteRow:
-    """One facility as published, with its fields parsed; all text is ``normalise_text``-ed."""
+    """One facility as published, with its fields parsed. Text fields keep the cell exactly
+    as the city wrote it (full-width brackets, 「～」…); only the code and NO, which
+    identify the row, are ``normalise_text``-ed."""
 
     municipality_code: str
     number: str
@@ -171,11 +213,16 @@ class SiteRow:
 
 @dataclass(frozen=True)
 class RowProblem:
-    """Why a row was skipped: physical line (header = 1), column if known, reason (ja / en)."""
+    """Why a row was refused: physical line (header = 1), column if known, reason (ja / en).
+
+    ``group`` and ``subject`` gather problems with one fix (``unknown_kind`` and the 種別,
+    ``cell`` and the column, …) for the import summary."""
 
     line: int
     column: str | None
     reason: str
+    group: str = "cell"
+    subject: str = ""
 
 
 @dataclass
@@ -184,12 +231,21 @@ class ParseResult:
     problems: list[RowProblem] = field(default_factory=list)
     # The physical line of each row in ``rows``, so later checks can report where it was.
     lines: list[int] = field(default_factory=list)
+    # Data rows in the file (blank lines not counted).
+    read: int = 0
+    # Rows left out because their 種別 maps to ``SKIP_KIND``, by 種別 (normalised).
+    skipped: Counter = field(default_factory=Counter)
+    # Rows imported with a reading worth a look (e.g. a capacity of 0 taken as unknown).
+    warnings: list[RowProblem] = field(default_factory=list)
 
 
-# Columns copied as plain text, by SiteRow field.
-_TEXT_FIELDS = {
+# Columns that identify a row: read as ``normalise_text`` makes them.
+_KEY_FIELDS = {
     "municipality_code": "都道府県コード又は市区町村コード",
     "number": "NO",
+}
+# Columns kept exactly as published, by SiteRow field.
+_DISPLAY_FIELDS = {
     "prefecture": "都道府県名",
     "municipality": "市区町村名",
     "name": "名称",
@@ -209,6 +265,7 @@ _TEXT_FIELDS = {
     "url": "URL",
     "note": "備考",
 }
+_TEXT_FIELDS = {**_KEY_FIELDS, **_DISPLAY_FIELDS}
 
 
 def parse_sites(data: bytes, kind_mapping: Mapping[str, str]) -> ParseResult:
@@ -234,11 +291,17 @@ def parse_sites(data: bytes, kind_mapping: Mapping[str, str]) -> ParseResult:
         if header is None:
             header, width = _read_header(cells), len(cells)
             continue
+        result.read += 1
         if len(cells) != width:
-            result.problems.append(RowProblem(line, None, _width_reason(len(cells), width)))
+            result.problems.append(RowProblem(line, None, _width_reason(len(cells), width),
+                                              group="width"))
             continue
-        values = {column: normalise_text(cells[index]) for column, index in header.items()}
-        row, problems = _parse_row(values, line, kinds)
+        raw = {column: cells[index] for column, index in header.items()}
+        source_type = normalise_text(raw["種別"])
+        if kinds.get(source_type) == SKIP_KIND:
+            result.skipped[source_type] += 1
+            continue
+        row, problems = _parse_row(raw, line, kinds, result.warnings)
         if row is not None and row.source_key in seen:
             problems.append(_duplicate_problem(row, line, seen[row.source_key]))
         if problems:
@@ -254,7 +317,7 @@ def parse_sites(data: bytes, kind_mapping: Mapping[str, str]) -> ParseResult:
 
 def _checked_mapping(kind_mapping: Mapping[str, str]) -> dict[str, str]:
     kinds = _kind_table(kind_mapping)
-    unknown = sorted({v for v in kinds.values() if v not in SITE_KINDS})
+    unknown = sorted({v for v in kinds.values() if v not in (*SITE_KINDS, SKIP_KIND)})
     if unknown:
         raise OpenDataError(f"対応表に不明な種類があります / unknown kinds in mapping: {unknown}")
     return kinds
@@ -276,17 +339,10 @@ def _records(reader) -> Iterable[tuple[int, list[str]]]:
 
 
 def _read_header(cells: list[str]) -> dict[str, int]:
-    names = [normalise_text(cell.lstrip("\ufeff")) for cell in cells]
-    positions: dict[str, int] = {}
-    for index, name in enumerate(names):
-        positions.setdefault(name, index)
-    missing = [column for column in COLUMNS if column not in positions]
-    if missing:
-        listed = "、".join(missing)
-        raise OpenDataError(
-            f"見出しに必要な列がありません: {listed} / header is missing columns: {listed}"
-        )
-    return {column: positions[column] for column in COLUMNS}
+    try:
+        return match_header(cells, COLUMNS)
+    except HeaderError as exc:
+        raise OpenDataError(str(exc)) from None
 
 
 def _width_reason(found: int, expected: int) -> str:
@@ -303,32 +359,45 @@ def _duplicate_problem(row: SiteRow, line: int, first_line: int) -> RowProblem:
             "NO",
             f"同じNOの行が{first_line}行目にもあります / "
             f"NO {row.number!r} already used on line {first_line}",
+            group="duplicate",
         )
     return RowProblem(
         line,
         "名称",
         f"同じ名称・住所の行が{first_line}行目にもあります / "
         f"same name and address already on line {first_line}",
+        group="duplicate",
     )
 
 
+# A note telling people to ask: next to a capacity of 0, the 0 means "not stated".
+_ASK = re.compile(r"問(?:い)?合(?:わ)?せ|問合|お問|要確認|ご確認|お尋ね")
+
+
 def _parse_row(
-    values: dict[str, str], line: int, kinds: Mapping[str, str]
+    raw: dict[str, str], line: int, kinds: Mapping[str, str], warnings: list[RowProblem]
 ) -> tuple[SiteRow | None, list[RowProblem]]:
-    """Build a SiteRow from normalised cell values, or collect every problem found."""
+    """Build a SiteRow from the cells as published, or collect every problem found."""
     problems: list[RowProblem] = []
+    values = {column: normalise_text(cell) for column, cell in raw.items()}
 
     def read(column: str, convert):
         try:
             return convert(values[column])
         except ValueError as exc:
-            problems.append(RowProblem(line, column, str(exc)))
+            problems.append(RowProblem(line, column, str(exc), subject=column))
             return None
 
-    text = {attr: values[column] for attr, column in _TEXT_FIELDS.items()}
-    if not text["name"]:
-        problems.append(RowProblem(line, "名称", "名称が空です / name is empty"))
-    kind = read("種別", lambda s: parse_kind(s, kinds))
+    text = {attr: values[column] for attr, column in _KEY_FIELDS.items()}
+    text.update({attr: raw[column] for attr, column in _DISPLAY_FIELDS.items()})
+    if not values["名称"]:
+        problems.append(RowProblem(line, "名称", "名称が空です / name is empty", subject="名称"))
+    try:
+        kind = parse_kind(values["種別"], kinds)
+    except ValueError as exc:
+        kind = None
+        problems.append(RowProblem(line, "種別", str(exc), group="unknown_kind",
+                                   subject=values["種別"]))
     latitude = read("緯度", lambda s: parse_coordinate(s, 90, "緯度", "latitude"))
     longitude = read("経度", lambda s: parse_coordinate(s, 180, "経度", "longitude"))
     if (values["緯度"] == "") != (values["経度"] == ""):
@@ -348,11 +417,18 @@ def _parse_row(
     opens, closes = parsed["opens_at"], parsed["closes_at"]
     if opens is not None and closes is not None and closes <= opens:
         problems.append(
-            RowProblem(line, "終了時間", "終了時間が開始時間より前です / closes before it opens")
+            RowProblem(line, "終了時間", "終了時間が開始時間より前です / closes before it opens",
+                       subject="終了時間")
         )
     if problems:
         return None, problems
-    age_min, age_max = parse_ages(text["ages_text"])
+    if parsed["capacity"] == 0 and _ASK.search(values["備考"] + values["利用可能日時特記事項"]):
+        parsed["capacity"] = None
+        warnings.append(RowProblem(
+            line, "収容定員", "収容定員0は備考に問い合わせとあるため「不明」として読みました / "
+            "capacity 0 read as unknown: the note says to ask", group="warning",
+            subject="収容定員"))
+    age_min, age_max = parse_ages(values["受入年齢"])
     row = SiteRow(
         **text,
         **parsed,

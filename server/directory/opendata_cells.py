@@ -17,6 +17,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date, time
 
+from sync.vocabulary import SKIP_KIND  # noqa: F401  (the importer's modules take it from here)
+
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -360,7 +362,7 @@ def parse_coordinate(text: str, limit: float, ja: str, en: str) -> float | None:
 
 
 def parse_kind(source_type: str, kinds: Mapping[str, str]) -> str:
-    """Return the site kind that ``kinds`` gives the 種別 wording ``source_type``.
+    """Return the site kind (or ``SKIP_KIND``) that ``kinds`` gives the 種別 ``source_type``.
 
     ``source_type`` is taken as it comes: ``opendata.parse_sites`` has normalised both it
     and the keys of ``kinds``. Raises ``ValueError`` when the cell is empty or the wording

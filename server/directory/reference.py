@@ -1,11 +1,13 @@
-"""Reference data every database starts with: the wards."""
+"""Reference data every database starts with: the wards, and the national list of
+local-government codes that more wards are made from."""
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from sync.vocabulary import WARDS
 
 from ..extensions import db
-from .models import Ward
+from .local_government import reference_rows
+from .models import LocalGovernment, Ward
 
 
 def ensure_wards(extra: tuple = ()) -> None:
@@ -17,3 +19,16 @@ def ensure_wards(extra: tuple = ()) -> None:
                                 office_name=office[0] if office else None,
                                 office_phone=office[1] if office else None))
     db.session.commit()
+
+
+def local_government_values() -> list[dict]:
+    """The shipped list of local-government codes as rows of ``local_government``."""
+    return [dict(vars(row)) for row in reference_rows()]
+
+
+def ensure_local_governments() -> None:
+    """Load the list of local-government codes when the table is empty (a database made
+    with ``create_all`` rather than the migrations, or emptied); in the caller's
+    transaction."""
+    if db.session.scalar(select(LocalGovernment.code).limit(1)) is None:
+        db.session.execute(insert(LocalGovernment), local_government_values())

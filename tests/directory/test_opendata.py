@@ -17,6 +17,7 @@ from server.directory.opendata import (
 )
 from server.directory.opendata_cells import (
     PRENATAL_MIN_MONTHS,
+    SKIP_KIND,
     normalise_text,
     parse_ages,
     parse_bool_jp,
@@ -227,7 +228,8 @@ def test_a_row_is_parsed_into_typed_fields():
     assert (row.latitude, row.longitude) == (35.5123, 139.61)
     assert (row.capacity, row.approved_on) == (20, date(2019, 4, 1))
     assert row.temp_childcare is True
-    assert (row.age_min_months, row.age_max_months, row.ages_text) == (0, 83, "0歳~就学前")
+    # The display text is kept as published; only the parsed ages are normalised.
+    assert (row.age_min_months, row.age_max_months, row.ages_text) == (0, 83, "0歳～就学前")
     assert row.open_weekdays == (0, 1, 2, 3, 4)
     assert row.address_extra == "2階"
 
@@ -300,7 +302,7 @@ def test_a_caller_mapping_extends_the_kinds_understood():
 
 def test_every_default_mapping_key_is_normalised_and_every_kind_is_known():
     assert all(normalise_text(k) == k for k in DEFAULT_KIND_MAPPING)
-    assert set(DEFAULT_KIND_MAPPING.values()) == set(SITE_KINDS)
+    assert set(DEFAULT_KIND_MAPPING.values()) == {*SITE_KINDS, SKIP_KIND}
     assert DEFAULT_KIND_MAPPING[normalise_text("子育てひろば（保育所）")] == "nursery_hiroba"
 
 

@@ -210,7 +210,6 @@ def test_importing_a_salon_whose_note_says_first_tuesday_gives_it_the_monthly_ru
 
     from server.directory.importer import import_sites
     from server.directory.opendata import COLUMNS
-    from server.directory.opendata_cells import normalise_text
 
     def sheet(*notes: str) -> bytes:
         buffer = io.StringIO(newline="")
@@ -233,8 +232,8 @@ def test_importing_a_salon_whose_note_says_first_tuesday_gives_it_the_monthly_ru
         date(2026, 12, 8), date(2026, 12, 22), date(2027, 1, 5)]
     assert sites["3"].open_rrule is None
     assert opening.upcoming(sites["3"], TODAY)[:2] == [date(2026, 12, 8), date(2026, 12, 15)]
-    # The note stays as the file says it (in the width the importer reads every cell).
-    assert [s.schedule_note for s in sites.values()] == [normalise_text(n) for n in notes]
+    # The note stays exactly as the file says it (full-width brackets too).
+    assert [s.schedule_note for s in sites.values()] == list(notes)
     # The file decides: a note that no longer states a rule takes it away.
     assert import_sites(sheet("雨の日は休み")).updated == 1
     db.session.expire_all()
