@@ -54,10 +54,14 @@ def _hub_values(hub: LocalIssue | None) -> dict:
     }
 
 
-def _as_dict(issue: Raised, hub: LocalIssue | None, site_names: dict[int, str]) -> dict:
+def _as_dict(issue: Raised, hub: LocalIssue | None, site_names: dict[int, str],
+             meetings: dict[int, tuple]) -> dict:
     values = _hub_values(hub)
     values["roles"] = [{**role, "site_name": site_names.get(role["site_id"], "")}
                        for role in values["roles"]]
+    values["meetings"] = [{**link, "held_on": meetings[link["meeting_id"]][0],
+                           "title": meetings[link["meeting_id"]][1]}
+                          for link in values["meetings"]]
     return {"id": issue.record_id, "site_id": issue.site_id, "site_name": issue.site_name,
             "title": issue.title, "detail": issue.detail, "raised_on": issue.raised_on,
             **values, "updated_at": hub.updated_at if hub else None}
@@ -70,14 +74,24 @@ def _role_site_names(hubs) -> dict[int, str]:
     return dict(db.session.execute(select(Site.id, Site.name).where(Site.id.in_(ids))).all())
 
 
+def _meetings_of(hubs) -> dict[int, tuple]:
+    """The day and name of each liaison meeting the issues link, by id."""
+    ids = {link.meeting_id for hub in hubs for link in hub.meetings}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(LiaisonMeeting.id, LiaisonMeeting.held_on,
+                                     LiaisonMeeting.title).where(LiaisonMeeting.id.in_(ids)))
+    return {meeting_id: (held_on, title) for meeting_id, held_on, title in rows}
+
+
 def board(ward: Ward) -> list[dict]:
     """Every live issue of the ward, newest raised first, with the hub's record of it."""
     issues = raised_issues(ward.id)
     ids = [issue.record_id for issue in issues]
     hubs = {hub.record_id: hub for hub in db.session.scalars(
         select(LocalIssue).where(LocalIssue.record_id.in_(ids)))} if ids else {}
-    names = _role_site_names(hubs.values())
-    return [_as_dict(issue, hubs.get(issue.record_id), names) for issue in issues]
+    names, meetings = _role_site_names(hubs.values()), _meetings_of(hubs.values())
+    return [_as_dict(issue, hubs.get(issue.record_id), names, meetings) for issue in issues]
 
 
 def _raised_in_ward(ward: Ward, record_id: str) -> Raised:
@@ -105,7 +119,8 @@ def one(ward: Ward, record_id: str) -> dict:
     issue = _raised_in_ward(ward, record_id)
     hub = db.session.get(LocalIssue, record_id)
     names = _role_site_names([hub] if hub else [])
-    return {**_as_dict(issue, hub, names), "history": _history(record_id)}
+    meetings = _meetings_of([hub] if hub else [])
+    return {**_as_dict(issue, hub, names, meetings), "history": _history(record_id)}
 
 
 def _check_roles(ward: Ward, roles: list[dict]) -> None:

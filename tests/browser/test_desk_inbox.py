@@ -70,7 +70,8 @@ def test_hub_staff_read_the_reminder_and_the_digest_and_mark_one_read(inbox, pag
     digest, reminder = items.nth(0), items.nth(1)
     expect(digest).to_contain_text("週のまとめ（2026-11-30〜2026-12-06）")
     expect(digest.locator(".desk-lines li")).to_have_text([
-        "紹介カード: 発行 0枚（うち来所 0枚）", "要確認の印（まだ答えのないもの）: 0件",
+        "新しく出された地域の課題: 0件", "紹介カード: 発行 0枚（うち来所 0枚）",
+        "要確認の印（まだ答えのないもの）: 0件",
         "同期の確認待ち: 競合 0件、受け付けなかった記録 0件",
         "30日以上つながっていない端末: 0台"])
     expect(reminder).to_contain_text("見直しが近づいています")

@@ -113,6 +113,10 @@ def test_hub_staff_move_an_issue_along_on_the_desk_with_its_history(live, browse
                                                                     axe_violations,
                                                                     tmp_path):
     issue_id = raise_by_api(live, QUIET_PLAY)
+    hub_token = api(live, "POST", "/api/auth/login", body={
+        "login": "hub", "password": PASSWORD, "device_name": "check"})["token"]
+    meeting = api(live, "POST", "/api/wards/14101/meetings", hub_token, body={
+        "held_on": "2026-11-10", "title": "北エリア子育て連絡会"})
     for size, name in ((PC, "pc"), (PHONE, "phone")):
         context = browser.new_context(viewport=size, locale="ja-JP")
         page = context.new_page()
@@ -133,7 +137,8 @@ def test_hub_staff_move_an_issue_along_on_the_desk_with_its_history(live, browse
         if name == "pc":
             detail.get_by_label("段階").select_option("shared")
             detail.get_by_role("button", name="連絡会を加える").click()
-            detail.get_by_label("連絡会の番号").fill("3")
+            detail.get_by_label("連絡会", exact=True).select_option(
+                label="2026-11-10　北エリア子育て連絡会")
             detail.get_by_label("そこでしたこと").select_option("shared")
             detail.get_by_role("button", name="保存する").click()
             expect(detail.locator(".desk-lines li")).to_have_count(1)
@@ -150,11 +155,10 @@ def test_hub_staff_move_an_issue_along_on_the_desk_with_its_history(live, browse
             expect(row.locator(".badge")).to_have_text("取組が決まった")
             fits(page, size["width"])
         context.close()
-    shown = api(live, "GET", f"/api/wards/14101/local-issues/{issue_id}", api(
-        live, "POST", "/api/auth/login", body={"login": "hub", "password": PASSWORD,
-                                               "device_name": "check"})["token"])
+    shown = api(live, "GET", f"/api/wards/14101/local-issues/{issue_id}", hub_token)
     assert shown["state"] == "decided"
-    assert shown["meetings"] == [{"meeting_id": 3, "stage": "shared"}]
+    assert shown["meetings"] == [{"meeting_id": meeting["id"], "stage": "shared",
+                                  "held_on": "2026-11-10", "title": "北エリア子育て連絡会"}]
     assert [role["task"] for role in shown["roles"]] == ["チラシを配る"]
     assert shown["review_dates"] == ["2027-03-01"]
     with live.app.app_context():

@@ -193,8 +193,10 @@ def test_every_change_is_kept_in_the_history_with_who_and_what(board):
         "before": [], "after": ["2027-01-15", "2027-03-01"]}
     assert shown["roles"] == [{"site_id": board.sites[1].id, "site_name": board.sites[1].name,
                                "task": "会場の公園を案内する"}]
-    assert shown["meetings"] == [{"meeting_id": second, "stage": "discussed"},
-                                 {"meeting_id": first, "stage": "shared"}]
+    assert shown["meetings"] == [
+        {"meeting_id": second, "stage": "discussed", "held_on": "2026-11-10", "title": "全体会"},
+        {"meeting_id": first, "stage": "shared", "held_on": "2026-11-10",
+         "title": "北エリア連絡会"}]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LocalIssueEvent)) == 3
 
 

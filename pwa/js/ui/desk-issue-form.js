@@ -1,5 +1,5 @@
 // The desk's form to move a regional issue along: its state, the liaison meetings where it
-// was shared or discussed (by meeting number for now), the initiative decided, which site
+// was shared or discussed (chosen from the ward's meetings), the initiative decided, which site
 // does what, and the review dates. Hub staff and admins only; each save is one change in
 // the issue's history. The words are about the area's work, never a family.
 import { request } from '../api.js';
@@ -51,14 +51,17 @@ function rows(legendKey, addKey, values, make) {
   return { node: set, read: () => [...readers.values()].map((read) => read()) };
 }
 
-function meetingRow(value) {
-  const number = element('input', { attrs: { type: 'number', min: '1', step: '1',
-    inputmode: 'numeric', required: '', ...(value ? { value: String(value.meeting_id) } : {}) } });
-  const stage = select(STAGES.map((s) => [s, t(`desk.issue_stage.${s}`)]), value?.stage);
-  return { node: element('div', { className: 'issue-row-fields' },
-    labelled('desk.issue_meeting_id', number, 'issue-meeting'),
-    labelled('desk.issue_meeting_stage', stage, 'issue-stage')),
-  read: () => ({ meeting_id: Number(number.value), stage: stage.value }) };
+// ``meetings``: the ward's liaison meetings, newest first, as the desk's list has them.
+function meetingRow(meetings) {
+  return (value) => {
+    const meeting = select(meetings.map((m) => [m.id, t('desk.issue_meeting_line',
+      { date: m.held_on, title: m.title })]), value?.meeting_id);
+    const stage = select(STAGES.map((s) => [s, t(`desk.issue_stage.${s}`)]), value?.stage);
+    return { node: element('div', { className: 'issue-row-fields' },
+      labelled('desk.issue_meeting_id', meeting, 'issue-meeting'),
+      labelled('desk.issue_meeting_stage', stage, 'issue-stage')),
+    read: () => ({ meeting_id: Number(meeting.value), stage: stage.value }) };
+  };
 }
 
 function roleRow(sites) {
@@ -81,12 +84,15 @@ function reviewRow(value) {
 
 // Draws the form for ``issue`` (from GET …/local-issues/<id>) into ``form``; ``saved``
 // runs with the issue as the server answered after a save.
-export function drawIssueForm(form, { session, wardCode, sites, issue, saved }) {
+export async function drawIssueForm(form, { session, wardCode, sites, issue, saved }) {
+  const ward = encodeURIComponent(wardCode);
+  const wardMeetings = await request('GET', `/api/wards/${ward}/meetings`,
+    { token: session.token });
   const state = select(STATES.map((s) => [s, t(`issue_state.${s}`)]), issue.state);
   const initiative = element('textarea', { attrs: { rows: '3', maxlength: '1000' } });
   initiative.value = issue.initiative;
   const meetings = rows('desk.issue_meetings', 'desk.issue_add_meeting', issue.meetings,
-    meetingRow);
+    meetingRow(wardMeetings));
   const roles = rows('desk.issue_roles', 'desk.issue_add_role', issue.roles, roleRow(sites));
   const reviews = rows('desk.issue_reviews', 'desk.issue_add_review', issue.review_dates,
     reviewRow);
@@ -103,7 +109,7 @@ export function drawIssueForm(form, { session, wardCode, sites, issue, saved }) 
     event.preventDefault();
     const body = { state: state.value, initiative: initiative.value.trim(),
       meetings: meetings.read(), roles: roles.read(), review_dates: reviews.read() };
-    request('PATCH', `/api/wards/${encodeURIComponent(wardCode)}/local-issues/${
+    request('PATCH', `/api/wards/${ward}/local-issues/${
       encodeURIComponent(issue.id)}`, { token: session.token, body })
       .then((answer) => {
         showStatus(t('desk.issue_saved'));

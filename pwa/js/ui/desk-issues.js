@@ -55,7 +55,7 @@ function readOnlyParts(issue) {
   const parts = [];
   if (issue.meetings.length) {
     parts.push(element('p', { text: meetingsInOrder(issue.meetings).map((m) =>
-      t(`issues.meeting_${m.stage}`, { id: m.meeting_id })).join(t('issues.sep')) }));
+      t(`issues.meeting_${m.stage}`, { date: m.held_on, title: m.title })).join(t('issues.sep')) }));
   }
   if (issue.initiative) parts.push(element('p', { text: t('issues.initiative',
     { text: issue.initiative }) }));
@@ -82,7 +82,7 @@ function drawDetail(issue) {
       issue, saved: (answer) => {
         drawDetail(answer);
         return loadIssues({ keepDetail: true });
-      } });
+      } }).catch(showError);
   }
   detail.append(...history(issue));
 }

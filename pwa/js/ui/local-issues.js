@@ -105,7 +105,7 @@ function onBoard(issue) {
   }
   if (issue.meetings.length) {
     const where = issues.meetingsInOrder(issue.meetings).map((m) =>
-      t(`issues.meeting_${m.stage}`, { id: m.meeting_id }));
+      t(`issues.meeting_${m.stage}`, { date: m.held_on, title: m.title }));
     li.append(element('p', { className: 'hint', text: where.join(t('issues.sep')) }));
   }
   if (issue.review_dates.length) {

@@ -3,7 +3,7 @@ municipalities, Tokyo's special wards, designated cities and their wards) as ref
 data, and 種別 mappings that may say "skip"
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0012
 Create Date: 2026-12-05 17:40:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0009'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
