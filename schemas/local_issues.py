@@ -76,7 +76,7 @@ class IssueChangeSchema(Schema):
             raise ValidationError("name at least one field to change", "state")
 
 
-class MeetingSchema(Schema):
+class IssueMeetingSchema(Schema):
     meeting_id = fields.Integer()
     stage = fields.String(validate=validate.OneOf(MEETING_STAGES))
     held_on = fields.Date(metadata={"description": "the day the liaison meeting was held"})
@@ -98,7 +98,7 @@ class IssueSchema(Schema):
     raised_on = fields.Date(allow_none=True)
     state = fields.String(validate=validate.OneOf(STATES))
     initiative = fields.String()
-    meetings = fields.List(fields.Nested(MeetingSchema))
+    meetings = fields.List(fields.Nested(IssueMeetingSchema))
     roles = fields.List(fields.Nested(RoleSchema))
     review_dates = fields.List(fields.Date())
     updated_at = UtcDateTime(allow_none=True, metadata={
