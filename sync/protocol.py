@@ -7,6 +7,7 @@ through ``to_dict``.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -138,8 +139,9 @@ class Op:
     restore: bool = False
     resolves: tuple[str, ...] = ()
 
-    @property
+    @functools.cached_property
     def key(self) -> RecordKey:
+        # Cached: a push reads it four times an op (planning, loading, writing, answering).
         return RecordKey(self.collection, self.record_id)
 
     def to_dict(self) -> dict[str, Any]:
