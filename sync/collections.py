@@ -331,12 +331,14 @@ class CollectionSpec:
         """Whether ``record_id`` is a valid id of this collection's records."""
         return self._derived(record_id) is not None
 
-    def _derived(self, record_id: str) -> tuple[tuple[str, Any], ...] | None:
+    def derived_fields(self, record_id: str) -> tuple[tuple[str, Any], ...] | None:
         """The fields ``identity`` derives from ``record_id`` as items; ``None`` if the id is
         not valid here."""
         if not isinstance(record_id, str) or len(record_id) > MAX_RECORD_ID_LENGTH:
             return None
         return _derived(self.identity, record_id)
+
+    _derived = derived_fields
 
     @property
     def site_fields(self) -> tuple[str, ...]:
@@ -346,6 +348,9 @@ class CollectionSpec:
 
     def sites(self, data: Mapping[str, Any]) -> tuple[str, ...]:
         """The sites a record with ``data`` belongs to, owner first."""
+        if self.shared_site_field is None:  # most collections: read twice an op
+            site = data.get(self.site_field)
+            return () if site is None else (site,)
         names = (self.site_field, self.shared_site_field)
         return tuple(dict.fromkeys(data[n] for n in names if n and data.get(n) is not None))
 
@@ -354,6 +359,11 @@ class CollectionSpec:
 
         Runs the checkers ``compile_field`` made once for each field (``checkers``); the
         answer is ``described_problem``'s, which a property test holds it to."""
+        return self.changes_problem(changes, self._derived(record_id))
+
+    def changes_problem(self, changes: Mapping[str, Any],
+                        derived: tuple[tuple[str, Any], ...] | None) -> Problem | None:
+        """``problem`` of a record id whose derived fields (``derived_fields``) are known."""
         checkers = self.checkers
         for name, change in changes.items():
             check = checkers.get(name)
@@ -362,7 +372,6 @@ class CollectionSpec:
             found = check(change)
             if found is not None:
                 return found
-        derived = self._derived(record_id)
         if derived:
             return _mismatch(derived, changes)
         return None

@@ -139,15 +139,15 @@ def _read_usual(raw: dict, author: str, valid_ids: dict[Any, bool]) -> Incoming 
         if not known:
             return None
     spec = COLLECTIONS.get(collection)
-    if (spec is None or not spec.accepts_id(record_id)
-            or not all(type(name) is str for name in changes)):
+    derived = spec.derived_fields(record_id) if spec is not None else None
+    if derived is None or not all(type(name) is str for name in changes):
         return None
     try:
         clocks.parse(hlc)
     except ValueError:
         return None
     op = Op(op_id, device_id, user_id, collection, record_id, hlc, base, dict(changes))
-    return Incoming(op, op_id, raw, spec.problem(record_id, changes), author)
+    return Incoming(op, op_id, raw, spec.changes_problem(changes, derived), author)
 
 
 def json_ready(value: Any) -> Any:

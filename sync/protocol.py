@@ -7,7 +7,6 @@ through ``to_dict``.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -139,9 +138,8 @@ class Op:
     restore: bool = False
     resolves: tuple[str, ...] = ()
 
-    @functools.cached_property
+    @property
     def key(self) -> RecordKey:
-        # Cached: a push reads it four times an op (planning, loading, writing, answering).
         return RecordKey(self.collection, self.record_id)
 
     def to_dict(self) -> dict[str, Any]:
