@@ -73,7 +73,7 @@ def answer(problem) -> tuple | None:
             getattr(message, "fault", None), getattr(message, "limit", None))
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(checked())
 def test_compiled_checkers_answer_as_the_field_descriptions(case):
     spec, record_id, changes = case
@@ -144,7 +144,7 @@ def _seen(item) -> tuple:
     return item.op, item.op_id, item.raw is not None, answer(item.problem), item.author
 
 
-@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(raw_ops(), max_size=8))
 def test_a_batch_is_read_as_each_op_is_read_by_the_field_descriptions(raws):
     with patch.object(CollectionSpec, "problem", CollectionSpec.described_problem):
