@@ -45,7 +45,9 @@ def load_body(schema: Schema, *, verbatim: Collection[str] = ()):
     The body must be JSON (``request_limits.StrictJSONProvider``: no NaN, bounded nesting),
     and nothing in it may be beyond what a column holds: integers of more than 64 bits, text
     with a lone surrogate. ``verbatim`` names top-level keys whose contents are not checked
-    for the latter, because the caller checks them item by item (a push's ``ops``).
+    for the latter, because the caller checks them item by item (a push's ``ops``); when such
+    a key holds a list, the schema loads it as an empty one (its field must not check the
+    length) and the caller gets the items as sent.
 
     :raise 400: the body is not a JSON object.
     :raise 413: the body is longer than ``MAX_CONTENT_LENGTH``.
@@ -77,9 +79,16 @@ def load_query(schema: Schema):
 def _loaded(schema: Schema, data: dict, verbatim: Collection[str]):
     # A number may arrive as text ("99999999999999999999") and be loaded as an int, so the
     # loaded values are looked at too, reported under their names on the wire.
-    loaded = schema.load(data)
     wire = {field.attribute or name: field.data_key or name
             for name, field in schema.fields.items()}
+    # A verbatim list is the caller's to check item by item: the schema is shown it empty,
+    # so it still answers for a missing key or one that is no list, and the list comes back
+    # as it came (a push's 500 ops went through the schema one field call each).
+    held = {name: data[name] for name in verbatim if type(data.get(name)) is list}
+    loaded = schema.load({**data, **dict.fromkeys(held, [])} if held else data)
+    for attribute, name in wire.items():
+        if name in held:
+            loaded[attribute] = held[name]
     skip = {attribute for attribute, name in wire.items() if name in verbatim}
     _refuse_unstorable(unstorable_values(loaded, skip=skip, names=wire))
     return loaded

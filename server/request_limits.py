@@ -16,9 +16,11 @@
 
 import json
 import math
+import re
 from collections import deque
 from collections.abc import Collection, Mapping
 
+import orjson
 from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -74,6 +76,19 @@ class StrictJSONProvider(DefaultJSONProvider):
         """:raise ValueError: ``NaN``, ``Infinity``, ``-Infinity`` or a number beyond a
         double, or nesting deeper than ``MAX_JSON_DEPTH``; ``get_json`` makes that a failed
         parse (400)."""
+        if not kwargs and type(s) in _LONG_NUMBER and _LONG_NUMBER[type(s)].search(s) is None:
+            # orjson reads a push's body about three times as fast. Where it would read
+            # another value (an integer beyond 64 bits becomes a float) the text holds a
+            # run of 19 digits or more, and any text it refuses is read again below: what
+            # is accepted, and every refusal, stays the standard library's.
+            try:
+                value = orjson.loads(s)
+            except orjson.JSONDecodeError:
+                pass
+            else:
+                if _nested_deeper_than(value, MAX_JSON_DEPTH):
+                    raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+                return value
         kwargs.setdefault("parse_constant", _refuse_constant)
         kwargs.setdefault("parse_float", _finite_float)
         try:
@@ -83,6 +98,10 @@ class StrictJSONProvider(DefaultJSONProvider):
         if _nested_deeper_than(value, MAX_JSON_DEPTH):
             raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
         return value
+
+
+_LONG_NUMBER = {str: re.compile(r"[0-9]{19}"), bytes: re.compile(rb"[0-9]{19}")}
+"""A run of digits as long as the longest 64-bit integer's: read by the standard library."""
 
 
 def _refuse_constant(name: str):

@@ -232,6 +232,7 @@ class Plan:
                 data_json=encode(record.state["data"]),
                 meta_json=encode(record.state["meta"]),
                 conflicts=tuple(open_conflicts(record.spec, key, record.state)),
+                data=record.state["data"],
             )
             for key, record in self._records.items()
             if record.touched

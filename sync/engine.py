@@ -30,7 +30,7 @@ from .errors import (
     StaleBatch,
     UnknownRecord,
 )
-from .incoming import MAX_VERSION, Incoming, loadable, op_key, own_op_id, read_op
+from .incoming import MAX_VERSION, Incoming, loadable, op_key, own_op_id, read_op, read_ops
 from .merge import conflict_write, kept_conflicts, written_ms
 from .protocol import (
     DEFAULT_PULL_LIMIT,
@@ -108,7 +108,7 @@ def apply_push(
         raise BatchTooLarge(len(ops), max_batch)
     _check_clock_arguments(now_ms, max_drift_ms, server_node)
     _check_author(author)
-    incoming = [read_op(raw, author) for raw in ops]
+    incoming = read_ops(ops, author)
     keys = {item.op.key for item in incoming if item.op is not None and loadable(item.op)}
     plans: list[Plan] = []
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import threading
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from .errors import StaleBatch
@@ -63,6 +63,9 @@ class RecordWrite:
     data_json: str
     meta_json: str
     conflicts: tuple[Conflict, ...] = ()
+    data: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    """``data_json`` as the planner held it, when it did: a store that reads fields of the
+    record as it writes it (the server's figures) need not decode the text again."""
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,15 @@ def _parsed_days(day: str) -> tuple[str, str, str] | None:
 
 def _counts(data: Mapping[str, Any], names: tuple[str, ...]) -> list[int]:
     # Only whole numbers: the sync rules allow nothing else, and a bool is not a count.
-    return [value if type(value := data.get(name)) is int else 0 for name in names]
+    # Walks the record's fields, not every column: a session log names a few of its
+    # four dozen counters, and this ran for every record of every push.
+    counts = [0] * len(names)
+    where = _COLUMN_OF[names]
+    for name, value in data.items():
+        column = where.get(name)
+        if column is not None and type(value) is int:
+            counts[column] = value
+    return counts
 
 
 def visit_row(record_id: str, data: Mapping[str, Any]) -> tuple | None:
@@ -82,6 +90,9 @@ def card_row(record_id: str, data: Mapping[str, Any]) -> tuple | None:
             str(data.get("status") or "issued"),
             child_age if isinstance(child_age, str) else None, wishes)
 
+
+_COLUMN_OF = {names: {name: i for i, name in enumerate(names)}
+              for names in (VISIT_COUNTS, OUTREACH_COUNTS)}
 
 _ROWS = {"visit": visit_row, "outreach": outreach_row, "card": card_row}
 
@@ -115,6 +126,8 @@ class Written(NamedTuple):
     """It was stored before (its old row, if any, goes)."""
     deleted: bool
     data_json: str
+    data: Mapping[str, Any] | None = None
+    """``data_json`` decoded, when the writer has it (a push does): not decoded again."""
 
 
 def write(conn: Connection, written: Iterable[Written]) -> None:
@@ -129,7 +142,8 @@ def write(conn: Connection, written: Iterable[Written]) -> None:
             removed.setdefault(record.collection, []).append((record.record_id,))
         if record.deleted:
             continue
-        row = make(record.record_id, orjson.loads(record.data_json))
+        data = record.data if record.data is not None else orjson.loads(record.data_json)
+        row = make(record.record_id, data)
         if row is not None:
             added.setdefault(record.collection, []).append(row)
     for collection in sorted(removed.keys() | added.keys()):

@@ -410,7 +410,7 @@ class SqlStore:
         # The figures' rows, in this transaction: they commit with the records or not at all.
         figures.write(conn, [figures.Written(w.key.collection, w.key.record_id,
                                              w.expected_version is not None, w.deleted,
-                                             w.data_json)
+                                             w.data_json, w.data)
                              for w in batch.records])
 
     def _wards_of(self, conn, site_ids: set[str]) -> dict[str, str]:
