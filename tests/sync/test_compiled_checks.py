@@ -32,7 +32,8 @@ RECORD_IDS = {
 }
 
 _TEXTS = ["", "am", "pm", "1", SITE, "tsurumi-salon", "2025-04-08", "2025-02-30", "12:30",
-          "24:00", "x" * 41, "a" * 101, "a" * 121, "a" * 1001, "a" * 2001, "ひろばで遊びました。", "\ud800", "bad id",
+          "24:00", "x" * 41, "a" * 101, "a" * 121, "a" * 1001, "a" * 2001,
+          "ひろばで遊びました。", "\ud800", "bad id",
           "issued", "opened", "arrived", "cancelled", "open", "done", "visit", "outreach",
           *FEATURE_TAGS[:3], *CHILD_AGE_BANDS[:2], *OUTREACH_TOPICS[:2], *PROGRAMME_THEMES[:2]]
 _SCALARS = st.one_of(
