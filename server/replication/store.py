@@ -163,10 +163,13 @@ class _FileTurn:
     def __init__(self, path: str):
         self._path = path
         self._fd: int | None = None
+        self._pid: int | None = None
 
     def __enter__(self) -> None:
-        if self._fd is None:
-            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        # A worker forked after its parent wrote holds the parent's open file, and flock
+        # would count the two as one holder: each process opens the file for itself.
+        if self._pid != os.getpid():
+            self._fd, self._pid = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
         fcntl.flock(self._fd, fcntl.LOCK_EX)
 
     def __exit__(self, *_exc) -> None:
