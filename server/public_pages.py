@@ -7,9 +7,19 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import request
+from flask import Response, request
 
 from .directory.models import Site
+
+
+def secure(response: Response, csp: str) -> Response:
+    """The headers every public page sends: its strict CSP, no sniffing, no referrer, and
+    no caching (the stylesheet's URL carries its hash, so it alone may set its own)."""
+    response.headers["Content-Security-Policy"] = csp
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 def language() -> str:

@@ -48,11 +48,7 @@ def _wording() -> dict:
 
 @bp.after_request
 def _secure(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
+    return public_pages.secure(response, CSP)
 
 
 @bp.errorhandler(429)

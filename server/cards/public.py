@@ -73,13 +73,9 @@ def switch_href(keep: dict[str, str], lang: str) -> str:
 
 @bp.after_request
 def _secure(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # A card's page is the family's alone: never indexed.
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    # The stylesheet's URL carries its hash, so it alone may be kept.
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
+    return public_pages.secure(response, CSP)
 
 
 @bp.errorhandler(429)
