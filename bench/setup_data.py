@@ -6,6 +6,11 @@
                                             and TSUNAGU_INSTANCE_PATH set) adds SITES sites to
                                             ward 14101 and one hub_staff user whose password
                                             is $BENCH_PASSWORD; prints {"login", "site_ids"}
+    setup_data.py city SITES PHONES         (likewise) a city for bench/city_peak.py: SITES
+                                            sites spread over the city's 18 wards, PHONES
+                                            volunteers of one site each, each with a phone
+                                            signed in; prints {"phones": [{"token",
+                                            "site_id"}, ...]}
 
 Each command prints one JSON line on standard output, which bench/run.py reads.
 """
@@ -68,6 +73,37 @@ def populate(site_count: int) -> dict:
         return {"login": BENCH_LOGIN, "site_ids": [site.id for site in sites]}
 
 
+def city(site_count: int, phone_count: int) -> dict:
+    """Volunteers' phones with their tokens issued directly (as a sign-in would issue
+    them): the city peak measures syncs, not the sign-in limit of 10 a minute."""
+    from server import create_app
+    from server.accounts.auth import hash_password, issue_device
+    from server.accounts.models import Membership, User
+    from server.directory.models import Ward
+    from server.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        wards = db.session.execute(select(Ward).where(Ward.code.like("141%"))
+                                   .order_by(Ward.code)).scalars().all()
+        sites = [_site(wards[n % len(wards)], n) for n in range(1, site_count + 1)]
+        db.session.add_all(sites)
+        db.session.flush()
+        # One hash for all: Argon2 costs ~50 ms a user, and nobody signs in with it.
+        password_hash = hash_password(os.environ["BENCH_PASSWORD"])
+        phones = []
+        for n in range(phone_count):
+            site = sites[n % site_count]
+            user = User(login=f"city-volunteer-{n:05d}", display_name=f"ボランティア{n:05d}",
+                        role="volunteer", ward_id=site.ward_id, password_hash=password_hash,
+                        memberships=[Membership(site_id=site.id)])
+            db.session.add(user)
+            _device, token = issue_device(user, f"city-phone-{n:05d}")
+            phones.append({"token": token, "site_id": str(site.id)})
+        db.session.commit()
+        return {"phones": phones}
+
+
 def _site(ward, n: int):
     from server.directory.models import Site
 
@@ -82,6 +118,8 @@ def main(argv: list[str]) -> None:
         out = fresh_pg(argv[1], argv[2])
     elif len(argv) == 2 and argv[0] == "populate":
         out = populate(int(argv[1]))
+    elif len(argv) == 3 and argv[0] == "city":
+        out = city(int(argv[1]), int(argv[2]))
     else:
         raise SystemExit(__doc__)
     print(json.dumps(out))

@@ -9,8 +9,9 @@ from functools import wraps
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, g, request
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import ApiError
 from ..extensions import db
@@ -118,9 +119,19 @@ def authenticate() -> Device:
     if not device.user.active:
         raise unauthorized("このアカウントは無効です / This account is disabled.")
     if device.last_seen_at is None or now - device.last_seen_at > LAST_SEEN_RESOLUTION:
-        device.last_seen_at = now
-        db.session.commit()
+        _note_seen(device, now)
     return device
+
+
+def _note_seen(device: Device, now) -> None:
+    """Write the device's last-seen time in a transaction of its own.
+
+    Committed through the request's session, it expired the device, its user and their
+    sites, and the view read each of them again: about 4 of the 10 ms of CPU that a
+    phone's first push of a sync cost (bench/phone_inprocess.py)."""
+    with db.engine.begin() as conn:
+        conn.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
+    set_committed_value(device, "last_seen_at", now)
 
 
 def login_required(view):

@@ -86,6 +86,7 @@ from .store_statements import (
     by_op_ids,
     feed_statement,
     list_value,
+    quarantine_statement,
     records_by_ids,
     site_wards,
     writes_for,
@@ -506,16 +507,15 @@ class SqlStore:
 
     def list_quarantine(self, scope: Scope, *, author_id: str | None = None,
                         open_only: bool = True) -> Sequence[QuarantineEntry]:
-        query = select(QUARANTINE)
-        if open_only:
-            query = query.where(QUARANTINE.c.state == QuarantineState.OPEN.value)
-        if scope.sites is not None:
-            in_scope = QUARANTINE.c.site_id.in_(sorted(scope.sites))
-            query = query.where(in_scope | (QUARANTINE.c.user_id == author_id)
-                                if author_id is not None else in_scope)
-        query = query.order_by(QUARANTINE.c.received_ms, QUARANTINE.c.op_id)
+        params = {}
+        if scope.sites:
+            params["sites"] = sorted(scope.sites)
+        if author_id is not None:
+            params["author"] = author_id
+        statement = quarantine_statement(open_only, scope.sites is None, bool(scope.sites),
+                                         author_id is not None)
         with self._reading() as conn:
-            return [_quarantine_entry(row) for row in conn.execute(query)]
+            return [_quarantine_entry(row) for row in conn.execute(statement, params)]
 
     def get_quarantine(self, op_id: str) -> QuarantineEntry | None:
         with self._reading() as conn:

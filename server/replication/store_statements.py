@@ -19,14 +19,18 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    false,
     func,
     insert,
+    or_,
     select,
     true,
     union,
     update,
 )
 from sqlalchemy.dialects import postgresql
+
+from sync.protocol import QuarantineState
 
 from ..directory.models import Site
 from .models import (
@@ -83,6 +87,26 @@ def records_by_ids(dialect: str, full: bool, many: bool):
 def site_wards(dialect: str, many: bool):
     return (select(SITE.c.id, SITE.c.ward_id)
             .where(member_of(dialect, SITE.c.id, many=many)))
+
+
+@functools.cache
+def quarantine_statement(open_only: bool, every_site: bool, by_sites: bool, by_author: bool):
+    """Quarantine entries, oldest first: of every site, or those aimed at the sites bound
+    as ``sites`` and those sent by the user bound as ``author``.
+
+    Built once for each shape: every push asks for its author's open entries, and
+    building the statement cost more than running it."""
+    statement = select(QUARANTINE)
+    if open_only:
+        statement = statement.where(QUARANTINE.c.state == QuarantineState.OPEN.value)
+    if not every_site:
+        wanted = []
+        if by_sites:
+            wanted.append(QUARANTINE.c.site_id.in_(bindparam("sites", expanding=True)))
+        if by_author:
+            wanted.append(QUARANTINE.c.user_id == bindparam("author"))
+        statement = statement.where(or_(*wanted) if wanted else false())
+    return statement.order_by(QUARANTINE.c.received_ms, QUARANTINE.c.op_id)
 
 
 class Writes(NamedTuple):

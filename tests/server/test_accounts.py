@@ -52,6 +52,42 @@ def test_token_is_stored_only_as_a_hash(client, create_user):
     assert token not in device.token_hash and len(device.token_hash) == 64
 
 
+def test_a_request_notes_when_its_device_was_last_seen_without_reading_it_all_again(
+        client, create_user, create_site):
+    volunteer = create_user("volunteer", sites=[create_site(), create_site()])
+    token = login(client, volunteer).json["token"]
+    statements = []
+
+    def note(_conn, _cursor, statement, *_args):
+        statements.append(statement.split()[0].upper())
+
+    def me() -> list[str]:
+        db.session.expire_all()  # each request starts from nothing loaded
+        statements.clear()
+        sa.event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", note)
+        return list(statements)
+
+    def last_seen():
+        db.session.expire_all()
+        return db.session.scalars(sa.select(Device.last_seen_at)).one()
+
+    first = me()
+    seen = last_seen()
+    assert seen is not None and utcnow() - seen < timedelta(minutes=1)
+    again = me()
+    assert "UPDATE" not in again and last_seen() == seen
+    # The device, its user and their sites are read once, written once, not read again.
+    assert sorted(first) == sorted([*again, "UPDATE"])
+
+    db.session.execute(sa.update(Device).values(last_seen_at=seen - timedelta(hours=1)))
+    db.session.commit()
+    assert "UPDATE" in me() and last_seen() > seen - timedelta(minutes=1)
+
+
 def test_revoked_device_gets_401_at_once(client, create_user):
     hub = create_user("hub_staff")
     volunteer = create_user("volunteer")
