@@ -23,9 +23,10 @@ Two measurements per server:
     .venv/bin/python bench/city_peak.py --engine sqlite --windows 60 --window-seconds 20 \\
         --rates 10,20 --step-seconds 5 --history 500          # a quick try
 
-Each run writes its figures to ``bench/results/city-<engine>-w<workers>-<time>.json`` and
-prints a table. The server's CPU (its process tree, and on PostgreSQL the backends of the
-bench database) is read from /proc at each step's edges, giving CPU per phone.
+Each run writes its figures to
+``bench/results/city-<engine>-w<workers>[t<threads>]-<time>.json`` and prints a table.
+The server's CPU (its process tree, and on PostgreSQL the backends of the bench database)
+is read from /proc at each step's edges, giving CPU per phone.
 """
 
 import argparse
@@ -422,13 +423,15 @@ def push_history(server: Server, phones: list[Phone], records: int, day: str) ->
 
 
 def measured(server: Server, phones, arrivals, seconds, offered, day, clients) -> dict:
-    before = server.cpu_seconds()
+    before, client_cpu = server.cpu_seconds(), time.process_time()
     started = time.perf_counter()
     results = run_arrivals(server.port, phones, arrivals, day, clients)
     elapsed = time.perf_counter() - started
     spent = cpu_between(before, server.cpu_seconds())
     row = summary(results, offered, max(seconds, elapsed), spent)
     row["elapsed_s"] = round(elapsed, 1)
+    # The simulated phones share the machine's cores with the server.
+    row["client_cpu_s"] = round(time.process_time() - client_cpu, 2)
     return row
 
 
@@ -455,7 +458,8 @@ def main(argv=None) -> None:
     rng = random.Random(args.seed)
     day = datetime.date.today().isoformat()
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    name = f"city-{args.engine}-w{args.workers or 'default'}-{stamp}"
+    threads = f"t{args.threads}" if args.threads else ""
+    name = f"city-{args.engine}-w{args.workers or 'default'}{threads}-{stamp}"
     out_path = BENCH_DIR / "results" / f"{name}.json"
     out_path.parent.mkdir(exist_ok=True)
     report = {"name": name, "args": vars(args), "load_at_start": os.getloadavg(),
