@@ -8,11 +8,8 @@ The data is built by ``bench/figures.py`` (a 60-site ward's year pushed through 
 ``--city`` ten years of 1,100 sites in the figures' tables). Prints medians in ms.
 """
 
-import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -60,27 +57,7 @@ def timings(app, repeat: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--pg", help="PostgreSQL URL of a database to create bench_figures from")
-    parser.add_argument("--city", action="store_true", help="then ten years of 1,100 sites")
-    parser.add_argument("--repeat", type=int, default=9)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as workdir:
-        os.environ["TSUNAGU_INSTANCE_PATH"] = workdir
-        app = data.make_app(args.pg, workdir)
-        made = data.ward_year(app)
-        print(f"ward year: {made['ops']} records pushed in {made['load_s']:.1f} s")
-        for name, value in timings(app, args.repeat).items():
-            print(f"  {name}: {value:.1f} ms")
-        if args.city:
-            made = data.city(app)
-            print(f"city: {made['rows']} figure rows written in {made['load_s']:.0f} s")
-            for name, value in timings(app, args.repeat).items():
-                print(f"  {name}: {value:.1f} ms")
-        with app.app_context():
-            from server.extensions import db
-
-            db.engine.dispose()
+    data.run(timings, repeat=9)
 
 
 if __name__ == "__main__":

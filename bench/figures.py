@@ -268,28 +268,38 @@ def timings(app, repeat: int) -> dict[str, float]:
     return out
 
 
-def main() -> None:
+def run(timings, repeat: int) -> None:
+    """The command line of this bench and of ``bench/exports.py``: a ward's year, then with
+    ``--city`` ten years of the city, each followed by ``timings(app, repeat)`` printed."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--pg", help="PostgreSQL URL of a database to create bench_figures from")
     parser.add_argument("--city", action="store_true", help="then ten years of 1,100 sites")
-    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=repeat)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         os.environ["TSUNAGU_INSTANCE_PATH"] = workdir
         app = make_app(args.pg, workdir)
         made = ward_year(app)
         print(f"ward year: {made['ops']} records pushed in {made['load_s']:.1f} s")
-        for name, value in timings(app, args.repeat).items():
-            print(f"  {name}: {value:.1f}" + ("" if name.startswith("(") else " ms"))
+        _show(timings(app, args.repeat))
         if args.city:
             made = city(app)
             print(f"city: {made['rows']} figure rows written in {made['load_s']:.0f} s")
-            for name, value in timings(app, args.repeat).items():
-                print(f"  {name}: {value:.1f}" + ("" if name.startswith("(") else " ms"))
+            _show(timings(app, args.repeat))
         with app.app_context():
             from server.extensions import db
 
             db.engine.dispose()
+
+
+def _show(timed: dict) -> None:
+    # A name in brackets is a count, not a time.
+    for name, value in timed.items():
+        print(f"  {name}: {value:.1f}" + ("" if name.startswith("(") else " ms"))
+
+
+def main() -> None:
+    run(timings, repeat=15)
 
 
 if __name__ == "__main__":
