@@ -130,8 +130,8 @@ class Server:
         self.proc.wait(30)
         self.log.close()
 
-    def processes(self) -> list[int]:
-        """The gunicorn master and its workers, and the bench database's backends."""
+    def processes(self) -> tuple[list[int], list[int]]:
+        """(the gunicorn master and its workers, the bench database's backends)."""
         children: dict[int, list[int]] = {}
         titles: dict[int, bytes] = {}
         for entry in os.listdir("/proc"):
@@ -151,18 +151,18 @@ class Server:
             pid = todo.pop()
             tree.append(pid)
             todo += children.get(pid, [])
-        backends = [pid for pid, title in titles.items()
-                    if self.pg_marker is not None and self.pg_marker in title]
-        return tree + backends
+        backends = [pid for pid, title in titles.items() if self.pg_marker in title]
+        return tree, backends
 
     def cpu_seconds(self) -> dict[int, tuple[bool, float]]:
         """pid -> (is a database backend, CPU seconds so far)."""
+        app, backends = self.processes()
         out = {}
-        for pid in self.processes():
-            stat = _stat(pid)
-            if stat is not None:
-                out[pid] = (self.pg_marker is not None and _is_backend(pid, self.pg_marker),
-                            stat[1])
+        for backend, pids in ((False, app), (True, backends)):
+            for pid in pids:
+                stat = _stat(pid)
+                if stat is not None:
+                    out[pid] = (backend, stat[1])
         return out
 
     def database_mib(self) -> float:
@@ -180,8 +180,7 @@ class Server:
 
     def memory_mib(self) -> dict:
         """Peak RSS of the app's processes (gunicorn's master and workers) and their PSS."""
-        app = [pid for pid in self.processes() if self.pg_marker is None
-               or not _is_backend(pid, self.pg_marker)]
+        app, _backends = self.processes()
         hwm = sum(_proc_kib(pid, "status", "VmHWM:") for pid in app)
         pss = sum(_proc_kib(pid, "smaps_rollup", "Pss:") for pid in app)
         return {"app_peak_rss_mib": round(hwm / 1024, 1), "app_pss_mib": round(pss / 1024, 1)}
@@ -196,14 +195,6 @@ def _stat(pid: int) -> tuple[int, float] | None:
         return None
     fields = data[data.rindex(")") + 2:].split()
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def _is_backend(pid: int, marker: bytes) -> bool:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return marker in f.read().replace(b"\0", b" ")
-    except OSError:
-        return False
 
 
 def _proc_kib(pid: int, name: str, field: str) -> int:
