@@ -76,8 +76,9 @@ export function myEntries(userId) {
   return entriesOf(userId, 'outreach');
 }
 
-// Sends a corrected entry again (as visits.resend).
-export function resend(entry, rejected) {
+// Sends a corrected entry again, as stored now (as visits.resend).
+export async function resend(drawn, rejected) {
+  const entry = await stored(drawn);
   return resendRejected(entry, rejected, (field) => {
     if (field === 'topics') return setChange(entry.topics);
     if (TEXTS.includes(field) && field in entry.texts) {

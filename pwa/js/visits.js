@@ -110,8 +110,10 @@ export function myEntries(userId) {
 // Sends a rejected entry again after the user corrected it: its counts and wishes in
 // one op, its note in another (or kept on the phone while it is too long). The note is
 // the one shown: once the record holds a note this phone sent since, the entry keeps no
-// copy of its own.
-export async function resend(entry, rejected) {
+// copy of its own. The entry is read again first: the list that offered the button may
+// have been drawn before the user's fix was saved, and its copy would undo that fix.
+export async function resend(drawn, rejected) {
+  const entry = await stored(drawn);
   const notes = shownNotes(entry, await replicaOf(entry));
   return resendRejected(entry, rejected, (field) => {
     if (field === 'needs') return setChange(entry.needs);

@@ -164,6 +164,39 @@ def test_a_rejected_entry_shows_why_and_goes_again_once_fixed(live, page, signed
     assert record["parents"] == 2
 
 
+# The list of "my entries" drew the rejected entry, then the user's fix of its note was
+# saved (the log screen saves on blur, and the list may be drawn first), then the button
+# drawn with the old copy was tapped.
+RESEND_FROM_AN_OLD_DRAWING_JS = """async (fixed) => {
+  const [db, staging, visits] = await Promise.all(
+    ['/js/db.js', '/js/staging.js', '/js/visits.js'].map((path) => import(path)));
+  const userId = (await db.getSession()).user.id;
+  const drawn = (await visits.myEntries(userId)).find((mine) => mine.state === 'rejected');
+  await visits.setNotes(await staging.stored(drawn.entry), fixed);
+  await visits.resend(drawn.entry, drawn.rejected);
+  return (await staging.stored(drawn.entry)).notes;
+}"""
+
+
+def test_a_resend_sends_the_fix_even_from_a_list_drawn_before_it(live, page, signed_in):
+    signed_in(page, live.url, "yamada")
+    open_session(page, "2026-11-21")
+    plus(page, "保護者", 2)
+    wait_until_sent(page)
+    page.evaluate(QUEUE_REFUSED_NOTE_JS)
+    expect(page.locator("#sync-problem")).to_contain_text("受け付けられませんでした",
+                                                          timeout=15_000)
+    # Before, the old copy's note (it held none of its own) was sent over the fix: the
+    # user's corrected text was lost on the phone and on the server.
+    fixed = "園庭開放の案内を渡した"
+    assert page.evaluate(RESEND_FROM_AN_OLD_DRAWING_JS, fixed) == fixed
+    wait_until_sent(page)
+    page.get_by_role("button", name="わたしの記録").click()
+    expect(page.locator("#entry-list li[data-state=sent]")).to_have_count(1, timeout=15_000)
+    (record,) = visits_on_server(live).values()
+    assert record["notes"] == fixed
+
+
 def test_an_expired_sign_in_keeps_the_entries_and_sends_them_after_signing_in(
         live, page, context, signed_in):
     signed_in(page, live.url, "yamada")
