@@ -4,8 +4,10 @@ After the evening's sessions, volunteers' phones reach signal and sync. Each sim
 phone arrives at a Poisson time (open loop: arrivals do not wait for the server), pushes
 20 ops (two tallies of its site's shared morning and afternoon sessions, which other
 phones of the site also write, and 18 records of its own) and pulls its scope from where
-its last sync left off, following the cursor while ``more``. A phone's latency is from its
-arrival to the end of its pull, so time spent waiting for a free client counts too.
+its last sync left off, following the cursor while ``more``. As the app does, the push asks
+for the pull's first page in its answer, so a sync is one request; ``--two-requests`` pulls
+with a GET of its own after the push instead (as the app did before). A phone's latency is
+from its arrival to the end of its pull, so time spent waiting for a free client counts too.
 
 Tokens are issued directly (``setup_data.py city``): the sign-in limit of 10 a minute would
 otherwise shape the test. The server is ``tsunagu serve`` (gunicorn), as in production,
@@ -24,7 +26,7 @@ Two measurements per server:
         --rates 10,20 --step-seconds 5 --history 500          # a quick try
 
 Each run writes its figures to
-``bench/results/city-<engine>-w<workers>[t<threads>]-<time>.json`` and prints a table.
+``bench/results/city-<engine>-w<workers>[t<threads>][-2req]-<time>.json`` and prints a table.
 The server's CPU (its process tree, and on PostgreSQL the backends of the bench database)
 is read from /proc at each step's edges, giving CPU per phone.
 """
@@ -233,8 +235,9 @@ class Phone:
         self.syncs = 0
         self.lock = threading.Lock()
 
-    def body(self, day: str) -> bytes:
-        """Today's 20 ops: the site's two shared sessions and 18 sessions of its own."""
+    def body(self, day: str, pull_from: int | None = None) -> bytes:
+        """Today's 20 ops: the site's two shared sessions and 18 sessions of its own; with
+        ``pull_from``, the ask for the pull's first page from that cursor."""
         with self.lock:
             self.syncs += 1
             syncs = self.syncs
@@ -250,7 +253,10 @@ class Phone:
                         "changes": {"parents": 3 + syncs % 5, "children_0": 1 + k % 3,
                                     "children_1": 2, "first_time": k % 2,
                                     "notes": "絵本の読み聞かせ"}})
-        return json.dumps({"protocol": 1, "ops": ops}, ensure_ascii=False).encode()
+        body = {"protocol": 1, "ops": ops}
+        if pull_from is not None:
+            body["pull"] = {"cursor": pull_from, "limit": PULL_LIMIT}
+        return json.dumps(body, ensure_ascii=False).encode()
 
 
 class Client:
@@ -281,26 +287,32 @@ class Client:
         raise AssertionError("unreachable")
 
 
-def sync_once(client: Client, phone: Phone, day: str) -> dict:
-    """Push the phone's 20 ops, then pull its scope from its cursor. -> timings, problems"""
+def sync_once(client: Client, phone: Phone, day: str, one_request: bool = True) -> dict:
+    """Push the phone's 20 ops, then pull its scope from its cursor (the first page in the
+    push's answer when ``one_request``). -> timings, problems"""
     started = time.perf_counter()
-    status, data = client.request("POST", "/api/sync/push", phone.body(day), phone.headers)
+    cursor, pulled = phone.cursor, 0
+    body = phone.body(day, cursor if one_request else None)
+    status, data = client.request("POST", "/api/sync/push", body, phone.headers)
     pushed = time.perf_counter()
     if status != 200:
         return {"error": f"push HTTP {status}: {data[:120]!r}"}
-    results = json.loads(data)["results"]
-    refused = [r for r in results if r["status"] not in ("applied", "duplicate")]
-    cursor, pulled = phone.cursor, 0
+    answer = json.loads(data)
+    refused = [r for r in answer["results"] if r["status"] not in ("applied", "duplicate")]
+    page = answer.get("pull")
     while True:
-        status, data = client.request(
-            "GET", f"/api/sync/pull?cursor={cursor}&limit={PULL_LIMIT}", None, phone.headers)
-        if status != 200:
-            return {"error": f"pull HTTP {status}: {data[:120]!r}"}
-        page = json.loads(data)
+        if page is None:
+            status, data = client.request(
+                "GET", f"/api/sync/pull?cursor={cursor}&limit={PULL_LIMIT}", None,
+                phone.headers)
+            if status != 200:
+                return {"error": f"pull HTTP {status}: {data[:120]!r}"}
+            page = json.loads(data)
         pulled += len(page["changes"])
         cursor = page["cursor"]
         if not page["more"]:
             break
+        page = None
     with phone.lock:
         phone.cursor = max(phone.cursor, cursor)
     done = time.perf_counter()
@@ -311,7 +323,7 @@ def sync_once(client: Client, phone: Phone, day: str) -> dict:
 
 
 def run_arrivals(port: int, phones: list[Phone], arrivals: list[float], day: str,
-                 clients: int) -> list[dict]:
+                 clients: int, one_request: bool = True) -> list[dict]:
     """Each arrival (seconds from now) takes the next phone; latency runs from arrival."""
     work: queue.Queue = queue.Queue()
     results: list[dict] = []
@@ -325,7 +337,7 @@ def run_arrivals(port: int, phones: list[Phone], arrivals: list[float], day: str
                 return
             due, phone = item
             try:
-                out = sync_once(client, phone, day)
+                out = sync_once(client, phone, day, one_request)
             except Exception as exc:  # a broken connection is a failed sync, not a crash
                 out = {"error": f"{type(exc).__name__}: {exc}"}
             out["latency_s"] = time.perf_counter() - due
@@ -413,10 +425,11 @@ def push_history(server: Server, phones: list[Phone], records: int, day: str) ->
     print(f"history: {written} records pushed", flush=True)
 
 
-def measured(server: Server, phones, arrivals, seconds, offered, day, clients) -> dict:
+def measured(server: Server, phones, arrivals, seconds, offered, day, clients,
+             one_request: bool) -> dict:
     before, client_cpu = server.cpu_seconds(), time.process_time()
     started = time.perf_counter()
-    results = run_arrivals(server.port, phones, arrivals, day, clients)
+    results = run_arrivals(server.port, phones, arrivals, day, clients, one_request)
     elapsed = time.perf_counter() - started
     spent = cpu_between(before, server.cpu_seconds())
     row = summary(results, offered, max(seconds, elapsed), spent)
@@ -444,13 +457,16 @@ def main(argv=None) -> None:
     parser.add_argument("--clients", type=int, default=256,
                         help="client threads, each with its keep-alive connection")
     parser.add_argument("--seed", type=int, default=20261205)
+    parser.add_argument("--two-requests", action="store_true",
+                        help="pull with a GET after the push, not in the push's answer")
     args = parser.parse_args(argv)
 
     rng = random.Random(args.seed)
     day = datetime.date.today().isoformat()
     stamp = time.strftime("%Y%m%d-%H%M%S")
     threads = f"t{args.threads}" if args.threads else ""
-    name = f"city-{args.engine}-w{args.workers or 'default'}{threads}-{stamp}"
+    requests = "-2req" if args.two_requests else ""
+    name = f"city-{args.engine}-w{args.workers or 'default'}{threads}{requests}-{stamp}"
     out_path = BENCH_DIR / "results" / f"{name}.json"
     out_path.parent.mkdir(exist_ok=True)
     report = {"name": name, "args": vars(args), "load_at_start": os.getloadavg(),
@@ -465,7 +481,7 @@ def main(argv=None) -> None:
             for rate in [float(r) for r in args.rates.split(",") if r]:
                 arrivals = poisson(rate, args.step_seconds, rng)
                 row = measured(server, phones, arrivals, args.step_seconds, rate, day,
-                               args.clients)
+                               args.clients, not args.two_requests)
                 report["ramp"].append(row)
                 print("ramp", json.dumps(row), flush=True)
                 if row["errors"] or row["p99_ms"] is None or row["p99_ms"] > P99_LIMIT_S * 1000:
@@ -473,7 +489,8 @@ def main(argv=None) -> None:
             for count in [int(c) for c in args.windows.split(",") if c]:
                 arrivals = poisson_count(count, args.window_seconds, rng)
                 row = measured(server, phones, arrivals, args.window_seconds,
-                               count / args.window_seconds, day, args.clients)
+                               count / args.window_seconds, day, args.clients,
+                               not args.two_requests)
                 report["windows"].append(row)
                 print("window", json.dumps(row), flush=True)
             report["memory"] = server.memory_mib()

@@ -2,9 +2,11 @@
 """One city phone's evening sync in one process, through Flask's test client.
 
     .venv/bin/python bench/phone_inprocess.py [--pg URL] [--syncs N] [--profile]
+        [--two-requests]
 
 The sync of ``city_peak.py`` (a push of 20 ops, then a pull of the phone's site from its
-cursor), repeated by phones in turn against a fresh city of 600 sites and 3,000 phones
+cursor: its first page in the push's answer, or with ``--two-requests`` a GET of its own),
+repeated by phones in turn against a fresh city of 600 sites and 3,000 phones
 with a day of history: the process CPU per phone without HTTP or gunicorn, and with
 ``--profile`` its cProfile by process CPU (sorted by ``SORT``, default tottime). This is
 where the city peak's server CPU per phone is taken apart.
@@ -49,22 +51,25 @@ def build(database_url: str | None, workdir: str, sites: int, phones: int):
                                for n, p in enumerate(made["phones"])]
 
 
-def sync(client, phone: Phone, day: str) -> float:
-    """-> the process CPU of the push alone, in ms."""
-    body = phone.body(day)
+def sync(client, phone: Phone, day: str, one_request: bool) -> float:
+    """-> the process CPU of the push request alone, in ms."""
+    cursor = phone.cursor
+    body = phone.body(day, cursor if one_request else None)
     started = time.process_time()
     answer = client.post("/api/sync/push", data=body, headers=phone.headers)
     push_ms = (time.process_time() - started) * 1000
     assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
-    cursor = phone.cursor
+    page = json.loads(answer.get_data()).get("pull")
     while True:
-        answer = client.get(f"/api/sync/pull?cursor={cursor}&limit={PULL_LIMIT}",
-                            headers=phone.headers)
-        assert answer.status_code == 200
-        page = json.loads(answer.get_data())
+        if page is None:
+            answer = client.get(f"/api/sync/pull?cursor={cursor}&limit={PULL_LIMIT}",
+                                headers=phone.headers)
+            assert answer.status_code == 200
+            page = json.loads(answer.get_data())
         cursor = page["cursor"]
         if not page["more"]:
             break
+        page = None
     phone.cursor = cursor
     return push_ms
 
@@ -91,6 +96,8 @@ def main() -> None:
     parser.add_argument("--phones", type=int, default=3000)
     parser.add_argument("--syncs", type=int, default=1500)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--two-requests", action="store_true",
+                        help="pull with a GET after the push, not in the push's answer")
     args = parser.parse_args()
     day = datetime.date.today().isoformat()
     with tempfile.TemporaryDirectory() as workdir:
@@ -100,7 +107,7 @@ def main() -> None:
         first_ms = []
         for phone in phones[:args.syncs]:
             started = time.process_time()
-            sync(client, phone, day)
+            sync(client, phone, day, not args.two_requests)
             first_ms.append((time.process_time() - started) * 1000)
         last_seen_an_hour_ago(client.application)
         profiler = cProfile.Profile(time.process_time) if args.profile else None
@@ -109,7 +116,7 @@ def main() -> None:
             started = time.process_time()
             if profiler:
                 profiler.enable()
-            push_ms.append(sync(client, phone, day))
+            push_ms.append(sync(client, phone, day, not args.two_requests))
             if profiler:
                 profiler.disable()
             cpu_ms.append((time.process_time() - started) * 1000)
@@ -119,7 +126,7 @@ def main() -> None:
               f"median {statistics.median(first_ms):.2f} ms a phone")
         print(f"{len(cpu_ms)} syncs of 20 ops and a pull: process CPU median "
               f"{statistics.median(cpu_ms):.2f} ms a phone, mean "
-              f"{statistics.fmean(cpu_ms):.2f} ms; the push alone median "
+              f"{statistics.fmean(cpu_ms):.2f} ms; the push request alone median "
               f"{statistics.median(push_ms):.2f} ms (the phone's body built outside)")
 
 

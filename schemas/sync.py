@@ -19,6 +19,21 @@ from sync.protocol import (
 )
 
 
+class PullQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=DEFAULT_PULL_LIMIT,
+                           validate=validate.Range(min=1, max=MAX_PULL_LIMIT))
+
+
+class PullAskSchema(PullQuerySchema):
+    """The pull a push may bring back in its answer: GET /api/sync/pull's query."""
+
+    cursor = fields.Integer(required=True, validate=validate.Range(min=0))
+
+
 class PushRequestSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -34,6 +49,10 @@ class PushRequestSchema(Schema):
                        "changes, delete?, restore?, resolves?}; user_id is set by the server. "
                        "An op that is not valid is answered 'rejected' and quarantined; "
                        "the others apply."})
+    pull = fields.Nested(PullAskSchema, load_default=None, metadata={
+        "description": "optional: the answer then also carries the first page of "
+                       "GET /api/sync/pull from this cursor, read after the push, so a "
+                       "sync is one request; continue with GET while its 'more' is true"})
 
 
 class OpResultSchema(Schema):
@@ -53,22 +72,6 @@ class OpResultSchema(Schema):
         "description": "the bound the value broke (too_long, out_of_range)"})
 
 
-class PushResponseSchema(Schema):
-    results = fields.List(fields.Nested(OpResultSchema))
-    cursor = fields.Integer(allow_none=True, metadata={
-        "description": "highest position holding this push; pull until your cursor reaches it"})
-    server_hlc = fields.String()
-
-
-class PullQuerySchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=DEFAULT_PULL_LIMIT,
-                           validate=validate.Range(min=1, max=MAX_PULL_LIMIT))
-
-
 class ChangeSchema(Schema):
     position = fields.Integer(required=True)
     collection = fields.String(required=True)
@@ -83,6 +86,16 @@ class PullResponseSchema(Schema):
     changes = fields.List(fields.Nested(ChangeSchema), required=True)
     cursor = fields.Integer(required=True)
     more = fields.Boolean(required=True)
+
+
+class PushResponseSchema(Schema):
+    results = fields.List(fields.Nested(OpResultSchema))
+    cursor = fields.Integer(allow_none=True, metadata={
+        "description": "highest position holding this push; pull until your cursor reaches it"})
+    server_hlc = fields.String()
+    pull = fields.Nested(PullResponseSchema, metadata={
+        "description": "only when the push asked for it: a page as GET /api/sync/pull "
+                       "answers"})
 
 
 class ConflictSchema(Schema):

@@ -109,8 +109,7 @@ async function cycle() {
   // With no signal, wait for the browser's "online" event instead of failing requests.
   if (!navigator.onLine) return;
   try {
-    await push(session);
-    await pull(session);
+    await pull(session, await push(session));
     // Tokens are a convenience: a site that cannot mint (no longer the user's) must not
     // make a good sync look failed.
     await refillPools(session).catch((error) => {
@@ -145,34 +144,47 @@ function scheduleRetry() {
   timers.retry = setTimeout(syncNow, retryMs * (0.75 + Math.random() * 0.5));
 }
 
+// Resolves with the pull's first page, which the last push brings back with its answer
+// (one request a sync instead of two), and the cursor it was read from; null when
+// nothing was waiting.
 async function push(session) {
   const waiting = (await db.outboxOf(session.user.id))
     .filter((item) => item.state === 'pending')
     .sort((a, b) => (a.op.hlc < b.op.hlc ? -1 : 1));
   let done = 0;
+  let pulled = null;
   for (let start = 0; start < waiting.length; start += PUSH_BATCH) {
     emit({ progress: { done, total: waiting.length } });
     const ids = waiting.slice(start, start + PUSH_BATCH).map((item) => item.op.op_id);
     // Marked and read again in one step: a change folded in before this is sent with it.
     const items = await db.markSent(ids);
+    const lastBatch = start + PUSH_BATCH >= waiting.length;
+    const from = lastBatch ? (await db.getMeta('cursor')) ?? 0 : null;
     const answer = await request('POST', '/api/sync/push', {
-      token: session.token, body: { protocol: 1, ops: items.map((item) => item.op) },
+      token: session.token,
+      body: { protocol: 1, ops: items.map((item) => item.op),
+        ...(lastBatch ? { pull: { cursor: from, limit: PULL_LIMIT } } : {}) },
     });
     await db.settleOps(items, answer.results);
     const node = await db.deviceIdentity();
     await db.nextClock((last) => observe(last, answer.server_hlc, Date.now(), node));
     done += items.length;
+    if (answer.pull) pulled = { page: answer.pull, from };
   }
+  return pulled;
 }
 
-async function pull(session) {
+async function pull(session, first = null) {
   let cursor = (await db.getMeta('cursor')) ?? 0;
+  // Applied only from the cursor it was read from (db.applyPulled checks it again).
+  let page = first?.from === cursor ? first.page : null;
   for (;;) {
-    const page = await request('GET', `/api/sync/pull?cursor=${cursor}&limit=${PULL_LIMIT}`,
+    page ??= await request('GET', `/api/sync/pull?cursor=${cursor}&limit=${PULL_LIMIT}`,
       { token: session.token });
     if (!(await db.applyPulled(page.changes, page.cursor, cursor))) return;
     cursor = page.cursor;
     if (!page.more) return;
+    page = null;
   }
 }
 

@@ -110,6 +110,20 @@ def pull_body(page: WirePage) -> tuple[Iterator[bytes], int]:
     return pieces(), length
 
 
+def push_and_pull_body(result: PushResult, page: WirePage) -> tuple[Iterator[bytes], int]:
+    """A push's answer with a pull's page as its ``pull`` member, as pieces and length:
+    the phone's sync in one request (the page is spliced in as ``pull_body`` makes it)."""
+    head = push_json(result)[:-1] + b',"pull":'
+    pulled, length = pull_body(page)
+
+    def pieces() -> Iterator[bytes]:
+        yield head
+        yield from pulled
+        yield b"}"
+
+    return pieces(), len(head) + length + 1
+
+
 def conflicts(user: User):
     return store().list_conflicts(read_scope(user), author_id=str(user.id))
 

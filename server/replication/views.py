@@ -41,7 +41,11 @@ _PUSH_REQUEST = PushRequestSchema()
 def push():
     data = load_body(_PUSH_REQUEST, verbatim=("ops",))
     result = operations.push(g.user, data["ops"], data["protocol"])
-    return Response(operations.push_json(result), mimetype="application/json")
+    if data["pull"] is None:
+        return Response(operations.push_json(result), mimetype="application/json")
+    # Read after the push has committed, so the page holds the phone's own writes.
+    page = operations.pull(g.user, data["pull"]["cursor"], data["pull"]["limit"])
+    return _streamed(*operations.push_and_pull_body(result, page))
 
 
 @bp.get("/pull")
@@ -51,8 +55,11 @@ def push():
 def pull():
     query = load_query(_PULL_QUERY)
     page = operations.pull(g.user, query["cursor"], query["limit"])
-    body, length = operations.pull_body(page)
-    response = Response(body, mimetype="application/json")
+    return _streamed(*operations.pull_body(page))
+
+
+def _streamed(pieces, length: int) -> Response:
+    response = Response(pieces, mimetype="application/json")
     response.content_length = length
     return response
 

@@ -132,6 +132,39 @@ def test_two_volunteers_count_one_session_offline_and_both_see_the_sum(live, bro
         context.close()
 
 
+def test_a_sync_with_something_to_send_is_one_request_that_brings_the_pull_back(
+        live, browser, signed_in):
+    pages = {}
+    for login in ("yamada", "sato"):
+        context = browser.new_context(viewport={"width": 360, "height": 740})
+        pages[login] = context.new_page()
+        signed_in(pages[login], live.url, login)
+        open_session(pages[login], "2026-11-20")
+    plus(pages["sato"], "保護者", 4)
+    wait_until_sent(pages["sato"])
+
+    page, sent = pages["yamada"], []
+    cursor = page.evaluate("async () => (await import('/js/db.js')).getMeta('cursor')")
+
+    def note(request):
+        if "/api/sync/" in request.url:
+            sent.append(request)
+
+    page.on("request", note)
+    plus(page, "保護者", 3)
+    # sato's 4 can only have come back with yamada's push: no pull was asked for.
+    expect(shown(page, "parents")).to_have_text("7", timeout=15_000)
+    page.remove_listener("request", note)
+    # Each sync (the taps may go in one or two) is a push alone, asking for the pull.
+    assert {(request.method, request.url.split("/api/sync/")[1]) for request in sent} == {
+        ("POST", "push")}
+    asked = [json.loads(request.post_data)["pull"] for request in sent]
+    assert asked[0] == {"cursor": cursor, "limit": 500}
+    assert all(ask["limit"] == 500 for ask in asked)
+    for login in pages:
+        pages[login].context.close()
+
+
 def test_a_rejected_entry_shows_why_and_goes_again_once_fixed(live, page, signed_in):
     signed_in(page, live.url, "yamada")
     open_session(page, "2026-11-21")

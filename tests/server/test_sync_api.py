@@ -292,3 +292,44 @@ def test_a_pull_sent_in_pieces_is_one_exact_json_body(client, salon, volunteer, 
     empty = client.get("/api/sync/pull?cursor=999", headers=volunteer)
     assert json.loads(empty.get_data()) == {"changes": [], "cursor": 999, "more": False}
     assert int(empty.headers["Content-Length"]) == len(empty.get_data())
+
+
+def test_a_push_that_asks_brings_back_the_pull_a_get_would_give_after_it(
+        client, salon, volunteer, create_site, other_ward, create_user, auth_header):
+    from schemas.sync import PushResponseSchema
+
+    elsewhere = create_site("salon", ward=other_ward)
+    stranger = auth_header(create_user("volunteer", ward=other_ward, sites=[elsewhere]))
+    push(client, stranger, [new_op(elsewhere, session="theirs")])
+    before = push(client, volunteer, [new_op(salon, session="s0")]).json["cursor"]
+    ops = [new_op(salon, session=f"s{n}", changes={"notes": f"メモ{n}"}) for n in (1, 2, 3)]
+    for limit in (500, 2):
+        answer = client.post("/api/sync/push", headers=volunteer, json={
+            "protocol": 1, "ops": ops, "pull": {"cursor": before, "limit": limit}})
+        raw = answer.get_data()
+        assert answer.status_code == 200
+        assert int(answer.headers["Content-Length"]) == len(raw)
+        body = PushResponseSchema().load(json.loads(raw))
+        # The page holds this push's own records (read after it), nothing of another ward,
+        # and is what a GET from the same cursor answers now.
+        expected = client.get(f"/api/sync/pull?cursor={before}&limit={limit}",
+                              headers=volunteer).json
+        assert body["pull"] == PullResponseSchema().load(expected)
+        assert [c["record_id"].split(":")[-1] for c in body["pull"]["changes"]] == [
+            "s1", "s2", "s3"][:limit]
+        assert body["pull"]["more"] is (limit < 3)
+        assert [r["status"] for r in body["results"]] == (
+            ["applied"] * 3 if limit == 500 else ["duplicate"] * 3)
+    plain = push(client, volunteer, [new_op(salon, session="s4")]).json
+    assert "pull" not in plain
+
+
+@pytest.mark.parametrize("ask", [{"cursor": -1}, {"limit": 10}, {"cursor": 0, "limit": 0},
+                                 {"cursor": 0, "limit": 10**6}, {"cursor": 0, "since": 1},
+                                 "0"])
+def test_a_wrong_pull_ask_on_a_push_is_422_and_applies_nothing(client, salon, volunteer, ask):
+    answer = client.post("/api/sync/push", headers=volunteer, json={
+        "protocol": 1, "ops": [new_op(salon)], "pull": ask})
+    assert answer.status_code == 422
+    assert "pull" in json.dumps(answer.json["error"])
+    assert count(SyncRecord) == 0
