@@ -122,8 +122,9 @@ async function start() {
       showError(error);
     }
   }
-  // The ward's issues board is kept after each good sync, for reading with no signal.
-  keepForOffline(keepBoard);
+  // The ward's issues board is kept for reading with no signal: read again after a sync
+  // that sent an issue, or once the copy is 10 minutes old.
+  keepForOffline(keepBoard, { shows: ['local_issue'] });
   // Card tokens are kept ready for the sites the user issues cards from.
   startSync({ session: currentSession, authLost,
     poolSites: async (signed) => signed.user.site_ids });

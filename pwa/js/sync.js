@@ -13,6 +13,7 @@ const SOON_MS = 1500;
 const RETRY_FIRST_MS = 5000;
 const RETRY_MAX_MS = 5 * 60 * 1000;
 const KEEP_SENT_DAYS = 90;
+const READ_AGAIN_MS = 10 * 60 * 1000;
 
 const listeners = new Set();
 let state = { pending: 0, rejected: 0, lastSyncedAt: null, progress: null, problem: null };
@@ -22,7 +23,7 @@ let retryMs = 0;
 let timers = { soon: null, retry: null };
 let hooks = { session: async () => null, authLost: async () => {}, poolSites: () => [] };
 let poolTarget = 10; // the server says how many tokens a phone keeps ready
-const readers = new Set();
+const readers = new Map(); // reader → { shows, readAt: Map of user id → ms }
 
 function emit(patch) {
   state = { ...state, ...patch };
@@ -36,16 +37,23 @@ export function onSyncState(listener) {
 }
 
 // What a phone keeps to read offline besides its records (the ward's meetings, the issues
-// board): `reader(session)` runs after each good push and pull; one that fails keeps its
-// last copy and does not make the sync look failed, unless it lost the sign-in.
-export function keepForOffline(reader) {
-  readers.add(reader);
+// board): `reader(session)` runs after a good push and pull when its copy is 10 minutes
+// old, or when the push sent ops of a collection it `shows` (an issue just raised must
+// reach the board). A volunteer with signal syncs after every few taps, and reading both
+// again each time tripled the requests a sync. Its screen reads afresh when opened. One
+// that fails keeps its last copy and does not make the sync look failed, unless it lost
+// the sign-in.
+export function keepForOffline(reader, { shows = [] } = {}) {
+  readers.set(reader, { shows: new Set(shows), readAt: new Map() });
   return () => readers.delete(reader);
 }
 
-async function readForOffline(session) {
-  for (const reader of readers) {
-    await reader(session).catch((error) => {
+async function readForOffline(session, sent) {
+  const userId = session.user.id;
+  for (const [reader, kept] of readers) {
+    const fresh = Date.now() - (kept.readAt.get(userId) ?? -Infinity) < READ_AGAIN_MS;
+    if (fresh && ![...sent].some((collection) => kept.shows.has(collection))) continue;
+    await reader(session).then(() => kept.readAt.set(userId, Date.now()), (error) => {
       if (error.status === 401) throw error;
     });
   }
@@ -109,13 +117,14 @@ async function cycle() {
   // With no signal, wait for the browser's "online" event instead of failing requests.
   if (!navigator.onLine) return;
   try {
-    await pull(session, await push(session));
+    const pushed = await push(session);
+    await pull(session, pushed.pulled);
     // Tokens are a convenience: a site that cannot mint (no longer the user's) must not
     // make a good sync look failed.
     await refillPools(session).catch((error) => {
       if (error.status === 401) throw error;
     });
-    await readForOffline(session);
+    await readForOffline(session, pushed.sent);
     await db.pruneSentEntries(new Date(Date.now() - KEEP_SENT_DAYS * 86400000)
       .toISOString().slice(0, 10));
     const now = new Date().toISOString();
@@ -144,15 +153,16 @@ function scheduleRetry() {
   timers.retry = setTimeout(syncNow, retryMs * (0.75 + Math.random() * 0.5));
 }
 
-// Resolves with the pull's first page, which the last push brings back with its answer
-// (one request a sync instead of two), and the cursor it was read from; null when
-// nothing was waiting.
+// Resolves with the collections sent, and the pull's first page, which the last push
+// brings back with its answer (one request a sync instead of two), with the cursor it was
+// read from (null when nothing was waiting).
 async function push(session) {
   const waiting = (await db.outboxOf(session.user.id))
     .filter((item) => item.state === 'pending')
     .sort((a, b) => (a.op.hlc < b.op.hlc ? -1 : 1));
   let done = 0;
   let pulled = null;
+  const sent = new Set();
   for (let start = 0; start < waiting.length; start += PUSH_BATCH) {
     emit({ progress: { done, total: waiting.length } });
     const ids = waiting.slice(start, start + PUSH_BATCH).map((item) => item.op.op_id);
@@ -170,8 +180,9 @@ async function push(session) {
     await db.nextClock((last) => observe(last, answer.server_hlc, Date.now(), node));
     done += items.length;
     if (answer.pull) pulled = { page: answer.pull, from };
+    for (const item of items) sent.add(item.op.collection);
   }
-  return pulled;
+  return { sent, pulled };
 }
 
 async function pull(session, first = null) {

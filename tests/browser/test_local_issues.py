@@ -4,6 +4,7 @@ move it along on the desk, on a PC and on a phone; a ward officer only reads. ax
 on each screen."""
 
 import json
+import re
 import uuid
 
 import pytest
@@ -188,3 +189,53 @@ def test_a_ward_officer_reads_the_issue_but_has_no_form(live, page, axe_violatio
     assert page.evaluate(kept) is not None
     page.evaluate("async () => (await import('/js/db.js')).dropReplica()")
     assert page.evaluate(kept) is None
+
+
+SYNC_NOW_JS = "async () => { await (await import('/js/sync.js')).syncNow(); }"
+
+
+def test_syncs_read_the_board_and_meetings_again_only_when_an_issue_went_or_when_due(
+        live, page):
+    from .test_volunteer_offline import open_session, plus
+
+    page.clock.install()
+    reads = []
+
+    def note(request):
+        if request.method == "GET" and re.search(r"/api/wards/\d+/(meetings|local-issues)$",
+                                                 request.url):
+            reads.append(request.url.rsplit("/", 1)[1])
+
+    page.on("request", note)
+    sign_in(page, live, "yamada")
+    page.evaluate(SYNC_NOW_JS)  # the first sync after sign-in has read both
+    assert {"meetings", "local-issues"} <= set(reads)
+
+    # A volunteer with signal syncs after every few taps: the copies are fresh.
+    reads.clear()
+    open_session(page, "2026-11-21")
+    plus(page, "保護者", 2)
+    page.evaluate(SYNC_NOW_JS)
+    expect(page.locator("#sync-pending")).to_have_text("すべて送信済み", timeout=15_000)
+    page.evaluate(SYNC_NOW_JS)
+    assert reads == []
+
+    # An issue raised must reach the board kept on the phone: the board alone is read.
+    # (The tab reads both afresh when it opens.)
+    with page.expect_response(re.compile(r"/meetings$")), \
+            page.expect_response(re.compile(r"/local-issues$")):
+        page.locator("#tabs").get_by_role("button", name="地域").click()
+    reads.clear()
+    page.get_by_label("気になっていること").fill(QUIET_PLAY)
+    page.get_by_role("button", name="書いて送る").click()
+    page.evaluate(SYNC_NOW_JS)
+    expect(page.locator("#issues-board li:not(.mine)")).to_contain_text(QUIET_PLAY,
+                                                                        timeout=15_000)
+    assert reads == ["local-issues"]
+
+    # Ten minutes on, the next sync reads both again.
+    reads.clear()
+    page.clock.fast_forward("10:01")
+    page.evaluate(SYNC_NOW_JS)
+    assert sorted(set(reads)) == ["local-issues", "meetings"]
+    page.remove_listener("request", note)

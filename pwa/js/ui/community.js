@@ -1,7 +1,7 @@
 // The 「地域」 tab: what the ward's supporters do together. Its meetings part shows the
 // liaison meetings (連絡会) to those who were not there; the phone keeps the latest copy
-// after each good sync (keepForOffline) and shows it with no signal, saying when it was
-// kept. The issues part (#issues-part) is the regional issues board's.
+// from a good sync (keepForOffline: at most every 10 minutes) and from opening the tab,
+// and shows it with no signal, saying when it was kept. The issues part (#issues-part) is the regional issues board's.
 import { request } from '../api.js';
 import * as db from '../db.js';
 import { t } from '../i18n.js';
