@@ -77,7 +77,9 @@ export function startSync({ session, authLost, poolSites }) {
   });
   setInterval(() => syncNow(), EVERY_MS);
   navigator.serviceWorker?.addEventListener('message', (event) => {
-    if (event.data?.type === 'sync') syncNow();
+    // Background Sync wakes us at once while there is signal: a sync already due soon
+    // still waits for the rest of the burst of taps, or each burst went as two pushes.
+    if (event.data?.type === 'sync' && timers.soon === null) syncNow();
   });
   return syncNow();
 }
@@ -86,7 +88,10 @@ export function startSync({ session, authLost, poolSites }) {
 // to wake us for it (Background Sync) in case the page is closed before then.
 export function syncSoon(delay = SOON_MS) {
   clearTimeout(timers.soon);
-  timers.soon = setTimeout(syncNow, delay);
+  timers.soon = setTimeout(() => {
+    timers.soon = null;
+    syncNow();
+  }, delay);
   navigator.serviceWorker?.ready
     .then((registration) => registration.sync?.register('tsunagu-outbox'))
     .catch(() => {});

@@ -165,6 +165,32 @@ def test_a_sync_with_something_to_send_is_one_request_that_brings_the_pull_back(
         pages[login].context.close()
 
 
+def test_a_burst_of_taps_with_signal_goes_as_one_push(live, page, signed_in,
+                                                      worker_activated):
+    signed_in(page, live.url, "yamada")
+    assert worker_activated(page) == "activated"  # Background Sync fires at once online
+    open_session(page, "2026-11-20")
+    page.evaluate("async () => { await (await import('/js/sync.js')).syncNow(); }")
+    pushes = []
+
+    def note(request):
+        if request.method == "POST" and request.url.endswith("/api/sync/push"):
+            pushes.append(json.loads(request.post_data)["ops"])
+
+    page.on("request", note)
+    plus(page, "保護者", 3)
+    expect(shown(page, "parents")).to_have_text("3")
+    wait_until_sent(page)
+    page.wait_for_function("async () => (await (await import('/js/db.js')).outboxOf("
+                           "(await (await import('/js/db.js')).getSession()).user.id))"
+                           ".length === 0", timeout=15_000)
+    page.remove_listener("request", note)
+    # Before, the first tap went alone the moment Background Sync woke the app.
+    assert [[op["changes"].get("parents") for op in ops] for ops in pushes] == [[3]]
+    (record,) = visits_on_server(live).values()
+    assert record["parents"] == 3
+
+
 def test_a_rejected_entry_shows_why_and_goes_again_once_fixed(live, page, signed_in):
     signed_in(page, live.url, "yamada")
     open_session(page, "2026-11-21")
