@@ -78,8 +78,9 @@ export function startSync({ session, authLost, poolSites }) {
   setInterval(() => syncNow(), EVERY_MS);
   navigator.serviceWorker?.addEventListener('message', (event) => {
     // Background Sync wakes us at once while there is signal: a sync already due soon
-    // still waits for the rest of the burst of taps, or each burst went as two pushes.
-    if (event.data?.type === 'sync' && timers.soon === null) syncNow();
+    // still waits for the rest of the burst of taps, or each burst went as two pushes,
+    // and one under way is not followed by another with nothing to send.
+    if (event.data?.type === 'sync' && timers.soon === null && !running) syncNow();
   });
   return syncNow();
 }
