@@ -254,10 +254,15 @@ export function settleOps(items, results) {
 
 // Stores a pulled page and its cursor together, and notes which of this phone's counts
 // each record now includes, so the screen adds only what the server does not have yet.
-export function applyPulled(changes, cursor, askedFrom) {
-  return transact(['replica', 'entries', 'meta'], 'readwrite', async ({ replica, entries, meta }) => {
-    // Signed out (or switched user) while the page was on its way: it belongs to no one now.
-    if (((await ask(meta.get('cursor'))) ?? 0) !== askedFrom) return false;
+// `token` is the sign-in the page was asked with.
+export function applyPulled(changes, cursor, askedFrom, token) {
+  return transact(['replica', 'entries', 'meta', 'session'], 'readwrite', async ({
+    replica, entries, meta, session }) => {
+    // Signed out (or switched user) while the page was on its way: it belongs to no one
+    // now. The cursor alone cannot tell: signing out sets it back to 0, where a first
+    // sync starts too.
+    if ((await ask(session.get('current')))?.token !== token
+      || ((await ask(meta.get('cursor'))) ?? 0) !== askedFrom) return false;
     for (const change of changes) {
       const key = `${change.collection}/${change.record_id}`;
       replica.put({ key, collection: change.collection, record_id: change.record_id,

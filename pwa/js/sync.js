@@ -23,7 +23,7 @@ let retryMs = 0;
 let timers = { soon: null, retry: null };
 let hooks = { session: async () => null, authLost: async () => {}, poolSites: () => [] };
 let poolTarget = 10; // the server says how many tokens a phone keeps ready
-const readers = new Map(); // reader → { shows, readAt: Map of user id → ms }
+const readers = new Map(); // reader → { shows, readAt, owed }, each keyed by sign-in token
 
 function emit(patch) {
   state = { ...state, ...patch };
@@ -44,16 +44,27 @@ export function onSyncState(listener) {
 // that fails keeps its last copy and does not make the sync look failed, unless it lost
 // the sign-in.
 export function keepForOffline(reader, { shows = [] } = {}) {
-  readers.set(reader, { shows: new Set(shows), readAt: new Map() });
+  readers.set(reader, { shows: new Set(shows), readAt: new Map(), owed: new Set() });
   return () => readers.delete(reader);
 }
 
-async function readForOffline(session, sent) {
-  const userId = session.user.id;
+// Ops of these collections reached the server: the readers showing them owe a read, until
+// one succeeds (a sync that fails after its push must not lose that).
+function oweReads(session, collections) {
+  for (const kept of readers.values()) {
+    if (collections.some((collection) => kept.shows.has(collection))) kept.owed.add(session.token);
+  }
+}
+
+// Keyed by the sign-in: signing out drops the kept copies, and a new sign-in reads afresh.
+async function readForOffline(session) {
   for (const [reader, kept] of readers) {
-    const fresh = Date.now() - (kept.readAt.get(userId) ?? -Infinity) < READ_AGAIN_MS;
-    if (fresh && ![...sent].some((collection) => kept.shows.has(collection))) continue;
-    await reader(session).then(() => kept.readAt.set(userId, Date.now()), (error) => {
+    const fresh = Date.now() - (kept.readAt.get(session.token) ?? -Infinity) < READ_AGAIN_MS;
+    if (fresh && !kept.owed.has(session.token)) continue;
+    await reader(session).then(() => {
+      kept.readAt.set(session.token, Date.now());
+      kept.owed.delete(session.token);
+    }, (error) => {
       if (error.status === 401) throw error;
     });
   }
@@ -123,14 +134,13 @@ async function cycle() {
   // With no signal, wait for the browser's "online" event instead of failing requests.
   if (!navigator.onLine) return;
   try {
-    const pushed = await push(session);
-    await pull(session, pushed.pulled);
+    await pull(session, await push(session));
     // Tokens are a convenience: a site that cannot mint (no longer the user's) must not
     // make a good sync look failed.
     await refillPools(session).catch((error) => {
       if (error.status === 401) throw error;
     });
-    await readForOffline(session, pushed.sent);
+    await readForOffline(session);
     await db.pruneSentEntries(new Date(Date.now() - KEEP_SENT_DAYS * 86400000)
       .toISOString().slice(0, 10));
     const now = new Date().toISOString();
@@ -159,16 +169,15 @@ function scheduleRetry() {
   timers.retry = setTimeout(syncNow, retryMs * (0.75 + Math.random() * 0.5));
 }
 
-// Resolves with the collections sent, and the pull's first page, which the last push
-// brings back with its answer (one request a sync instead of two), with the cursor it was
-// read from (null when nothing was waiting).
+// Resolves with the pull's first page, which the last push brings back with its answer
+// (one request a sync instead of two), and the cursor it was read from; null when
+// nothing was waiting.
 async function push(session) {
   const waiting = (await db.outboxOf(session.user.id))
     .filter((item) => item.state === 'pending')
     .sort((a, b) => (a.op.hlc < b.op.hlc ? -1 : 1));
   let done = 0;
   let pulled = null;
-  const sent = new Set();
   for (let start = 0; start < waiting.length; start += PUSH_BATCH) {
     emit({ progress: { done, total: waiting.length } });
     const ids = waiting.slice(start, start + PUSH_BATCH).map((item) => item.op.op_id);
@@ -182,13 +191,13 @@ async function push(session) {
         ...(lastBatch ? { pull: { cursor: from, limit: PULL_LIMIT } } : {}) },
     });
     await db.settleOps(items, answer.results);
+    oweReads(session, items.map((item) => item.op.collection));
     const node = await db.deviceIdentity();
     await db.nextClock((last) => observe(last, answer.server_hlc, Date.now(), node));
     done += items.length;
     if (answer.pull) pulled = { page: answer.pull, from };
-    for (const item of items) sent.add(item.op.collection);
   }
-  return { sent, pulled };
+  return pulled;
 }
 
 async function pull(session, first = null) {
@@ -198,7 +207,7 @@ async function pull(session, first = null) {
   for (;;) {
     page ??= await request('GET', `/api/sync/pull?cursor=${cursor}&limit=${PULL_LIMIT}`,
       { token: session.token });
-    if (!(await db.applyPulled(page.changes, page.cursor, cursor))) return;
+    if (!(await db.applyPulled(page.changes, page.cursor, cursor, session.token))) return;
     cursor = page.cursor;
     if (!page.more) return;
     page = null;

@@ -194,11 +194,8 @@ def test_a_ward_officer_reads_the_issue_but_has_no_form(live, page, axe_violatio
 SYNC_NOW_JS = "async () => { await (await import('/js/sync.js')).syncNow(); }"
 
 
-def test_syncs_read_the_board_and_meetings_again_only_when_an_issue_went_or_when_due(
-        live, page):
-    from .test_volunteer_offline import open_session, plus
-
-    page.clock.install()
+def noted_reads(page) -> list[str]:
+    """The reads of the meetings and the issues board the page makes from now on."""
     reads = []
 
     def note(request):
@@ -207,6 +204,15 @@ def test_syncs_read_the_board_and_meetings_again_only_when_an_issue_went_or_when
             reads.append(request.url.rsplit("/", 1)[1])
 
     page.on("request", note)
+    return reads
+
+
+def test_syncs_read_the_board_and_meetings_again_only_when_an_issue_went_or_when_due(
+        live, page):
+    from .test_volunteer_offline import open_session, plus
+
+    page.clock.install()
+    reads = noted_reads(page)
     sign_in(page, live, "yamada")
     page.evaluate(SYNC_NOW_JS)  # the first sync after sign-in has read both
     assert {"meetings", "local-issues"} <= set(reads)
@@ -238,4 +244,38 @@ def test_syncs_read_the_board_and_meetings_again_only_when_an_issue_went_or_when
     page.clock.fast_forward("10:01")
     page.evaluate(SYNC_NOW_JS)
     assert sorted(set(reads)) == ["local-issues", "meetings"]
-    page.remove_listener("request", note)
+
+
+def test_a_new_sign_in_reads_afresh_and_a_failed_board_read_is_owed(live, page):
+    reads = noted_reads(page)
+    sign_in(page, live, "yamada")
+    page.evaluate(SYNC_NOW_JS)
+    # Signing out drops the kept copies: signing in again within 10 minutes reads both.
+    page.get_by_role("button", name="設定").click()
+    page.get_by_role("button", name="サインアウト").click()
+    expect(page.locator("#signin-view")).to_be_visible()
+    reads.clear()
+    # On the same page, as a person would: the app's memory of its last reads stays.
+    page.get_by_label("ログイン名").fill("yamada")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="サインインする").click()
+    expect(page.locator("#tabs")).to_be_visible()
+    page.evaluate(SYNC_NOW_JS)
+    assert {"meetings", "local-issues"} <= set(reads)
+
+    # The board read after an issue was sent failed: the next sync reads it, though it
+    # sends nothing and the copy is not 10 minutes old.
+    page.locator("#tabs").get_by_role("button", name="地域").click()
+    page.evaluate(SYNC_NOW_JS)
+    page.route(re.compile(r".*/local-issues$"), lambda route: route.abort())
+    page.get_by_label("気になっていること").fill(QUIET_PLAY)
+    page.get_by_role("button", name="書いて送る").click()
+    page.evaluate(SYNC_NOW_JS)
+    page.wait_for_function("async () => (await (await import('/js/db.js')).outboxOf("
+                           "(await (await import('/js/db.js')).getSession()).user.id))"
+                           ".length === 0", timeout=15_000)
+    page.unroute(re.compile(r".*/local-issues$"))
+    reads.clear()
+    page.evaluate(SYNC_NOW_JS)
+    assert reads == ["local-issues"]
+    expect(page.locator("#issues-board li:not(.mine)")).to_contain_text(QUIET_PLAY)

@@ -191,6 +191,27 @@ def test_a_burst_of_taps_with_signal_goes_as_one_push(live, page, signed_in,
     assert record["parents"] == 3
 
 
+# A page asked from cursor 0 with the token of a sign-in that has ended meanwhile.
+APPLY_AN_OLD_SIGN_INS_PAGE_JS = """async (token) => {
+  const db = await import('/js/db.js');
+  const change = { position: 7, collection: 'visit', record_id: '1:2026-11-20:day',
+    version: 1, deleted: false, data: { parents: 1 } };
+  return [await db.applyPulled([change], 7, 0, token), await db.replicaOf('visit')];
+}"""
+
+
+def test_a_page_that_arrives_after_signing_out_is_not_kept(live, page, signed_in):
+    signed_in(page, live.url, "yamada")
+    expect(page.locator("#log-view")).to_be_visible()
+    token = page.evaluate("async () => (await (await import('/js/db.js')).getSession()).token")
+    page.get_by_role("button", name="設定").click()
+    page.get_by_role("button", name="サインアウト").click()
+    expect(page.locator("#signin-view")).to_be_visible()
+    # Signing out set the cursor back to 0, where the page was asked from: before, that
+    # let the page in, and the records of nobody signed in stayed on the phone.
+    assert page.evaluate(APPLY_AN_OLD_SIGN_INS_PAGE_JS, token) == [False, []]
+
+
 def test_a_rejected_entry_shows_why_and_goes_again_once_fixed(live, page, signed_in):
     signed_in(page, live.url, "yamada")
     open_session(page, "2026-11-21")
