@@ -21,6 +21,7 @@ from server.replication.models import SyncRecord
 from .conftest import PASSWORD, PHONE
 from .conftest import sign_in as sign_in_with_form
 from .test_desk_steps import api
+from .test_volunteer_offline import wait_until_outbox_empty
 
 pytestmark = pytest.mark.browser
 
@@ -271,9 +272,7 @@ def test_a_new_sign_in_reads_afresh_and_a_failed_board_read_is_owed(live, page):
     page.get_by_label("気になっていること").fill(QUIET_PLAY)
     page.get_by_role("button", name="書いて送る").click()
     page.evaluate(SYNC_NOW_JS)
-    page.wait_for_function("async () => (await (await import('/js/db.js')).outboxOf("
-                           "(await (await import('/js/db.js')).getSession()).user.id))"
-                           ".length === 0", timeout=15_000)
+    wait_until_outbox_empty(page)
     page.unroute(re.compile(r".*/local-issues$"))
     reads.clear()
     page.evaluate(SYNC_NOW_JS)
