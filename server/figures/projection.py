@@ -19,13 +19,13 @@ from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import Connection, bindparam, delete, insert, text
+from sqlalchemy import Connection, delete, text
 from sqlalchemy.engine import Dialect
 
 from sync.vocabulary import FEATURE_TAGS
 
 from ..directory.lookups import as_site_id
-from ..replication.prepared import Prepared
+from ..replication import bulk
 from .models import OUTREACH_COUNTS, TABLES, VISIT_COUNTS
 
 WISH_BITS = {wish: 1 << i for i, wish in enumerate(FEATURE_TAGS)}
@@ -98,8 +98,8 @@ _ROWS = {"visit": visit_row, "outreach": outreach_row, "card": card_row}
 
 
 class _Statements(NamedTuple):
-    remove: Prepared
-    add: Prepared
+    remove: bulk.Bulk
+    add: bulk.Bulk
 
 
 _COMPILED: dict[tuple[str, str, str], _Statements] = {}
@@ -110,10 +110,8 @@ def _statements(dialect: Dialect, collection: str) -> _Statements:
     if key not in _COMPILED:
         table = TABLES[collection]
         names = tuple(column.name for column in table.columns)
-        _COMPILED[key] = _Statements(
-            Prepared(delete(table).where(table.c.record_id == bindparam("record_id")),
-                     dialect, ("record_id",)),
-            Prepared(insert(table), dialect, names))
+        _COMPILED[key] = _Statements(bulk.deleting(table, ("record_id",), dialect),
+                                     bulk.inserting(table, names, dialect))
     return _COMPILED[key]
 
 

@@ -3,7 +3,7 @@
 Building a statement with SQLAlchemy cost more than running it, so every statement a push
 or a pull runs is built once (for each dialect and shape) and run with bound parameters:
 the reads as prebuilt statements, the writes compiled for the dialect and handed to the
-driver as they are (``Prepared``).
+driver as they are, one statement for all the rows of a push on PostgreSQL (``bulk``).
 """
 
 import functools
@@ -18,10 +18,8 @@ from sqlalchemy import (
     any_,
     bindparam,
     cast,
-    delete,
     false,
     func,
-    insert,
     or_,
     select,
     true,
@@ -33,6 +31,8 @@ from sqlalchemy.dialects import postgresql
 from sync.protocol import QuarantineState
 
 from ..directory.models import Site
+from . import bulk
+from .bulk import Bulk
 from .models import (
     SyncChange,
     SyncConflict,
@@ -42,7 +42,6 @@ from .models import (
     SyncRecord,
     SyncRecordSite,
 )
-from .prepared import Prepared
 
 RECORD = SyncRecord.__table__
 CHANGE = SyncChange.__table__
@@ -110,28 +109,22 @@ def quarantine_statement(open_only: bool, every_site: bool, by_sites: bool, by_a
 
 
 class Writes(NamedTuple):
-    """The statements a push runs once per row, compiled once per dialect."""
+    """The statements a push runs for its rows, compiled once per dialect (``bulk``)."""
 
-    insert_change: Prepared
-    insert_record: Prepared
-    update_record: Prepared
-    delete_change: Prepared
-    delete_sites: Prepared
-    move_sites: Prepared
-    insert_site: Prepared
-    delete_conflicts: Prepared
-    insert_op: Prepared
+    insert_change: Bulk
+    insert_record: Bulk
+    update_record: Bulk
+    delete_change: Bulk
+    delete_sites: Bulk
+    move_sites: Bulk
+    insert_site: Bulk
+    delete_conflicts: Bulk
+    insert_op: Bulk
 
 
 _RECORD_STATE = ("version", "position", "deleted", "public", "sites_json", "data_json",
                  "meta_json")
-_KEY = ("k_collection", "k_record_id")
-
-
-def _by_key(table):
-    return (table.c.collection == bindparam("k_collection"),
-            table.c.record_id == bindparam("k_record_id"))
-
+_KEY = ("collection", "record_id")
 
 _COMPILED: dict[tuple[str, str], Writes] = {}
 
@@ -140,31 +133,19 @@ def writes_for(dialect) -> Writes:
     """``Writes`` for ``dialect`` (an engine's), compiled the first time it is asked for."""
     name = (dialect.name, dialect.driver)
     if name not in _COMPILED:
-        def prepared(statement, names):
-            return Prepared(statement, dialect, names)
-
-        def inserted(table, names):
-            return prepared(insert(table), names)
-
         _COMPILED[name] = Writes(
-            insert_change=inserted(CHANGE, ("position", "collection", "record_id", "version",
-                                            "deleted", "change_json")),
-            insert_record=inserted(RECORD, ("collection", "record_id", *_RECORD_STATE)),
-            update_record=prepared(
-                update(RECORD).where(*_by_key(RECORD))
-                .values({name: bindparam(name) for name in _RECORD_STATE}),
-                (*_RECORD_STATE, *_KEY)),
-            delete_change=prepared(delete(CHANGE).where(CHANGE.c.position == bindparam("p")),
-                                   ("p",)),
-            delete_sites=prepared(delete(RECORD_SITE).where(*_by_key(RECORD_SITE)), _KEY),
-            move_sites=prepared(
-                update(RECORD_SITE).where(*_by_key(RECORD_SITE))
-                .values(position=bindparam("position")), ("position", *_KEY)),
-            insert_site=inserted(RECORD_SITE, ("collection", "record_id", "site_id", "position",
-                                               "ward")),
-            delete_conflicts=prepared(delete(CONFLICT).where(*_by_key(CONFLICT)), _KEY),
-            insert_op=inserted(OP, ("op_id", "collection", "record_id", "position",
-                                    "result_json")),
+            insert_change=bulk.inserting(CHANGE, ("position", "collection", "record_id",
+                                                  "version", "deleted", "change_json"), dialect),
+            insert_record=bulk.inserting(RECORD, (*_KEY, *_RECORD_STATE), dialect),
+            update_record=bulk.updating(RECORD, _RECORD_STATE, _KEY, dialect),
+            delete_change=bulk.deleting(CHANGE, ("position",), dialect),
+            delete_sites=bulk.deleting(RECORD_SITE, _KEY, dialect),
+            move_sites=bulk.updating(RECORD_SITE, ("position",), _KEY, dialect),
+            insert_site=bulk.inserting(RECORD_SITE, (*_KEY, "site_id", "position", "ward"),
+                                       dialect),
+            delete_conflicts=bulk.deleting(CONFLICT, _KEY, dialect),
+            insert_op=bulk.inserting(OP, ("op_id", "collection", "record_id", "position",
+                                          "result_json"), dialect),
         )
     return _COMPILED[name]
 
