@@ -324,11 +324,22 @@ def change_json(position: int, collection: str, record_id: str, version: int, de
                 data_json: str | None) -> str:
     """One change as a pull carries it, with the stored data text spliced in rather than
     decoded and encoded again."""
+    return change_json_at(position, change_json_tail(collection, record_id, version, deleted,
+                                                     data_json))
+
+
+def change_json_tail(collection: str, record_id: str, version: int, deleted: bool,
+                     data_json: str | None) -> str:
+    """``change_json`` without its position, which ``change_json_at`` puts in front: a
+    store makes this part before it hands out positions."""
     quote = encode_basestring  # JSON string escaping, done in C
     data = "null" if deleted or data_json is None else data_json
-    return (f'{{"position":{position},"collection":{quote(collection)},'
-            f'"record_id":{quote(record_id)},"version":{version},'
-            f'"deleted":{"true" if deleted else "false"},"data":{data}}}')
+    return (f'"collection":{quote(collection)},"record_id":{quote(record_id)},'
+            f'"version":{version},"deleted":{"true" if deleted else "false"},"data":{data}}}')
+
+
+def change_json_at(position: int, tail: str) -> str:
+    return f'{{"position":{position},{tail}'
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Keeps the figures' tables (``models.py``) equal to the live records, row for record.
 
-The sync store calls ``write`` in the transaction that writes a batch of records, after
-the records themselves: a record rewritten loses its old row, and one that is live and
-counts (a directory site, a date) gets its new row. A tombstone therefore leaves no row,
+The sync store makes the rows of a batch with ``rows`` before it takes its lock, and calls
+``write`` in the transaction that writes the records, after the records themselves: a
+record rewritten loses its old row, and one that is live and counts (a directory site, a
+date) gets its new row. A tombstone therefore leaves no row,
 and a record edited twice has one row with its latest values. The store's transaction
 commits both or neither, so the figures never disagree with what a pull returns.
 
@@ -128,8 +129,16 @@ class Written(NamedTuple):
     """``data_json`` decoded, when the writer has it (a push does): not decoded again."""
 
 
-def write(conn: Connection, written: Iterable[Written]) -> None:
-    """Bring the figure rows of ``written`` up to date, in the caller's transaction."""
+class Rows(NamedTuple):
+    """The figure rows a batch of records removes and adds, by collection."""
+
+    removed: dict[str, list[tuple]]
+    added: dict[str, list[tuple]]
+
+
+def rows(written: Iterable[Written]) -> Rows:
+    """The figure rows of ``written``: made before the store takes its lock, since they do
+    not depend on the records' positions."""
     removed: dict[str, list[tuple]] = {}
     added: dict[str, list[tuple]] = {}
     for record in written:
@@ -144,10 +153,16 @@ def write(conn: Connection, written: Iterable[Written]) -> None:
         row = make(record.record_id, data)
         if row is not None:
             added.setdefault(record.collection, []).append(row)
-    for collection in sorted(removed.keys() | added.keys()):
+    return Rows(removed, added)
+
+
+def write(conn: Connection, made: Rows) -> None:
+    """Bring the figure rows up to date with ``made`` (``rows``), in the caller's
+    transaction."""
+    for collection in sorted(made.removed.keys() | made.added.keys()):
         statements = _statements(conn.dialect, collection)
-        statements.remove.run(conn, removed.get(collection, ()))
-        statements.add.run(conn, added.get(collection, ()))
+        statements.remove.run(conn, made.removed.get(collection, ()))
+        statements.add.run(conn, made.added.get(collection, ()))
 
 
 def rebuild(conn: Connection, batch_size: int = 2000) -> dict[str, int]:

@@ -33,8 +33,8 @@ SERVER = textwrap.dedent("""
     url, port, flag = sys.argv[1], int(sys.argv[2]), pathlib.Path(sys.argv[3])
     original = SqlStore._write_log
 
-    def write_log_then_hang(self, conn, batch, positions):
-        original(self, conn, batch, positions)
+    def write_log_then_hang(self, conn, rows, positions):
+        original(self, conn, rows, positions)
         flag.write_text("in the middle of the batch")
         time.sleep(600)
 

@@ -47,7 +47,7 @@ def stored_positions(engine):
 
 def write_together(store, batches):
     """Queue ``batches`` and write them as the first one's thread would: as one group."""
-    group = [_Pending(b) for b in batches]
+    group = [_Pending(b, store.rows_of(b)) for b in batches]
     for pending in group:
         store._writers.queue(pending)
     store._write_group(group[0])
@@ -76,13 +76,14 @@ def test_when_the_transaction_fails_no_batch_of_the_group_is_written(engine, mon
     store = SqlStore(engine)
     calls = []
 
-    def fail_on_the_second(conn, batch, positions):
-        calls.append(batch)
+    def fail_on_the_second(conn, rows, positions):
+        calls.append(rows)
         if len(calls) == 2:
             raise KeyboardInterrupt  # not an Exception: the savepoint cannot catch it
 
     monkeypatch.setattr(store, "_write_log", fail_on_the_second)
-    group = [_Pending(batch("7:2026-11-01:am")), _Pending(batch("7:2026-11-02:am"))]
+    group = [_Pending(b, store.rows_of(b))
+             for b in (batch("7:2026-11-01:am"), batch("7:2026-11-02:am"))]
     for pending in group:
         store._writers.queue(pending)
     with pytest.raises(KeyboardInterrupt):
