@@ -39,6 +39,7 @@ import os
 import queue
 import random
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -457,6 +458,7 @@ def main(argv=None) -> None:
     parser.add_argument("--clients", type=int, default=256,
                         help="client threads, each with its keep-alive connection")
     parser.add_argument("--seed", type=int, default=20261205)
+    parser.add_argument("--server-log", help="keep a copy of the server's log at this path")
     parser.add_argument("--two-requests", action="store_true",
                         help="pull with a GET after the push, not in the push's answer")
     args = parser.parse_args(argv)
@@ -497,6 +499,8 @@ def main(argv=None) -> None:
             report["database_mib"] = server.database_mib()
         finally:
             server.stop()
+            if args.server_log:
+                shutil.copyfile(Path(workdir, "server.log"), args.server_log)
     report["load_at_end"] = os.getloadavg()
     fine = [r for r in report["ramp"] if not r["errors"] and r["p99_ms"] is not None
             and r["p99_ms"] <= P99_LIMIT_S * 1000]

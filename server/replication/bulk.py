@@ -20,7 +20,8 @@ Values are those JSON carries as they are (text, integers, booleans, ``None``); 
 column takes its ISO text.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -37,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 
 from .prepared import Prepared
 
@@ -153,3 +155,23 @@ def deleting(table: Table, keys: Sequence[str], dialect: Dialect) -> Bulk:
     rows = _unnest(table, keys, names)
     return Unnested(delete(table).where(*(table.c[key] == rows.c[KEY_PREFIX + key]
                                           for key in keys)), dialect, names)
+
+
+@contextmanager
+def together(conn: Connection) -> Iterator[None]:
+    """Statements run inside go to PostgreSQL without waiting for each one's answer
+    (psycopg's pipeline mode): one round trip for them all, and an error among them is
+    raised at the end, as SQLAlchemy's exception for it. Elsewhere they run as they are.
+
+    Only for statements whose results are not read (their ``rowcount`` is -1). A push's
+    writes hold the counter's lock: each answer waited for was a round trip, and in a
+    busy worker a wait for the GIL after it."""
+    if not _is_postgresql(conn.dialect):
+        yield
+        return
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        with conn.connection.driver_connection.pipeline():
+            yield
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(None, None, exc, dbapi.Error) from exc

@@ -76,6 +76,7 @@ from sync.store import Loaded, StoredRecord, WriteBatch
 
 from ..directory.lookups import as_site_id
 from ..figures import projection as figures
+from . import bulk
 from .json_text import canonical_json
 from .store_statements import (
     CONFLICT,
@@ -112,7 +113,7 @@ class _Rows(NamedTuple):
     sites: list[list[tuple[str, str | None]]]
     """Each record's (site, ward) rows, without key or position."""
     figures: figures.Rows
-    conflicts: list[dict]
+    conflicts: list[tuple]
     log: list[tuple[str, RecordKey | None, str]]
     """(op id, record, result JSON); the position comes from the record's."""
     quarantine: list[dict]
@@ -380,11 +381,9 @@ class SqlStore:
                                                  w.expected_version is not None, w.deleted,
                                                  w.data_json, w.data)
                                  for w in batch.records),
-            conflicts=[{"conflict_id": c.conflict_id, "collection": c.collection,
-                        "record_id": c.record_id, "field": c.field,
-                        "value_json": canonical_json(c.value), "op_id": c.op_id,
-                        "device_id": c.device_id, "user_id": c.user_id, "hlc": c.hlc,
-                        "winner_op_id": c.winner_op_id}
+            conflicts=[(c.conflict_id, c.collection, c.record_id, c.field,
+                        canonical_json(c.value), c.op_id, c.device_id, c.user_id, c.hlc,
+                        c.winner_op_id)
                        for write in batch.records for c in write.conflicts],
             log=[(entry.op_id, entry.record, canonical_json(entry.result.to_dict()))
                  for entry in batch.log],
@@ -402,12 +401,14 @@ class SqlStore:
         first = last - len(rows.keys) + 1
         positions = {key: first + i for i, key in enumerate(rows.keys)}
         old = self._check_versions(conn, batch)
-        self._write_records(conn, writes, batch, rows, first, old)
-        writes.delete_conflicts.run(conn, [w.key for w in batch.records
-                                           if w.expected_version is not None])
-        if rows.conflicts:
-            conn.execute(insert(CONFLICT), rows.conflicts)
-        self._write_log(conn, rows, positions)
+        with bulk.together(conn):
+            self._write_records(conn, writes, batch, rows, first, old)
+            # Each write carries the record's full set of open conflicts: the old set goes.
+            # A record written for the first time has none stored.
+            writes.delete_conflicts.run(conn, [w.key for w in batch.records
+                                               if w.expected_version is not None])
+            writes.insert_conflict.run(conn, rows.conflicts)
+            self._write_log(conn, rows, positions)
         self._write_quarantine(conn, rows, batch)
         return positions
 

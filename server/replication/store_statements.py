@@ -119,12 +119,16 @@ class Writes(NamedTuple):
     move_sites: Bulk
     insert_site: Bulk
     delete_conflicts: Bulk
+    insert_conflict: Bulk
     insert_op: Bulk
 
 
 _RECORD_STATE = ("version", "position", "deleted", "public", "sites_json", "data_json",
                  "meta_json")
 _KEY = ("collection", "record_id")
+
+CONFLICT_COLUMNS = ("conflict_id", "collection", "record_id", "field", "value_json", "op_id",
+                    "device_id", "user_id", "hlc", "winner_op_id")
 
 _COMPILED: dict[tuple[str, str], Writes] = {}
 
@@ -144,6 +148,7 @@ def writes_for(dialect) -> Writes:
             insert_site=bulk.inserting(RECORD_SITE, (*_KEY, "site_id", "position", "ward"),
                                        dialect),
             delete_conflicts=bulk.deleting(CONFLICT, _KEY, dialect),
+            insert_conflict=bulk.inserting(CONFLICT, CONFLICT_COLUMNS, dialect),
             insert_op=bulk.inserting(OP, ("op_id", "collection", "record_id", "position",
                                           "result_json"), dialect),
         )

@@ -83,3 +83,25 @@ def test_wide_rows_with_dates_and_bools_as_the_figures_write_them(app):
     assert len(stored) == 1
     assert [str(value) for value in stored[0][:5]] == [str(value) for value in rows[0][:5]]
     assert list(stored[0][5:]) == list(range(counts))
+
+
+def test_statements_sent_together_land_together_and_a_taken_key_is_integrity_error(records):
+    conn = records
+    insert, update, _delete = statements()
+    with bulk.together(conn):
+        insert.run(conn, [("visit", "r1", "s1", 1, None)])
+        update.run(conn, [(5, "w5", "visit", "r1")])
+        insert.run(conn, [("visit", "r2", "s1", 2, None)])
+    assert [row[3:] for row in site_rows_on(conn)] == [(5, "w5"), (2, None)]
+    savepoint = conn.begin_nested()
+    with pytest.raises(IntegrityError):
+        with bulk.together(conn):
+            insert.run(conn, [("card", "r1", "s1", 3, None)])
+            insert.run(conn, [("visit", "r1", "s1", 4, None)])  # taken above
+    savepoint.rollback()
+    assert [row[3:] for row in site_rows_on(conn)] == [(5, "w5"), (2, None)]
+
+
+def site_rows_on(conn):
+    return conn.execute(select(*(SITE.c[name] for name in ROW))
+                        .order_by(SITE.c.record_id, SITE.c.site_id)).all()
