@@ -6,12 +6,13 @@ import sys
 
 def default_workers(sqlite: bool) -> int:
     """Workers when none are asked for: one on SQLite, which has one writer anyway; on
-    PostgreSQL one for every two cores, since the database shares the machine's cores in
-    a small city's set-up. On two cores, two workers pushed no faster than one (2,600–2,800
-    against 2,500–2,700 records a second) and held 120 MiB more (bench/RESULTS.md)."""
+    PostgreSQL one for each usable core. A worker's threads wait on the database and on
+    each other for the GIL: on two cores, the city's evening peak went to 60 phones a
+    second with two workers against 40 with one, and its p99 at 40 a second was 103 ms
+    against 170 ms (bench/RESULTS.md, 2026-12-06). Each worker holds about 90 MiB."""
     if sqlite:
         return 1
-    return min(MAX_DEFAULT_WORKERS, max(1, _usable_cores() // 2))
+    return min(MAX_DEFAULT_WORKERS, max(1, _usable_cores()))
 
 
 MAX_DEFAULT_WORKERS = 8
