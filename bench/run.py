@@ -105,7 +105,7 @@ def parse_args():
                     help="the base of the peers' own ratio table (default kinto)")
     ap.add_argument("--workers", type=int, default=None,
                     help="gunicorn workers of Tsunagu (default: the server's own, "
-                         "`tsunagu serve`: 1 on SQLite; on PostgreSQL 1 for each core)")
+                         "`tsunagu serve`: 1 on SQLite; on PostgreSQL 1 for every 2 cores)")
     ap.add_argument("--server-threads", type=int, default=None,
                     help="gunicorn threads per worker of Tsunagu (default: the server's own)")
     ap.add_argument("--live-source", action="store_true",

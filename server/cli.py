@@ -31,7 +31,7 @@ def register_commands(app) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", type=int,
               help="Worker processes, each with its own threads (default: 1 on SQLite, which "
-                   "has one writer anyway; on PostgreSQL 1 for each usable core, at most 8).")
+                   "has one writer anyway; on PostgreSQL 1 for every 2 usable cores, at most 8).")
 @click.option("--threads", type=int,
               help="Threads of each worker (default: 1 on SQLite, 4 on PostgreSQL).")
 @click.option("--access-log/--no-access-log", default=False, show_default=True,

@@ -6,13 +6,17 @@ import sys
 
 def default_workers(sqlite: bool) -> int:
     """Workers when none are asked for: one on SQLite, which has one writer anyway; on
-    PostgreSQL one for each usable core. A worker's threads wait on the database and on
-    each other for the GIL: on two cores, the city's evening peak went to 60 phones a
-    second with two workers against 40 with one, and its p99 at 40 a second was 103 ms
-    against 170 ms (bench/RESULTS.md, 2026-12-06). Each worker holds about 90 MiB."""
+    PostgreSQL one for every two usable cores, since the database shares the machine's
+    cores in a small city's set-up.
+
+    Chosen from the city's evening peak on two cores (bench/RESULTS.md, 2026-12-06): two
+    workers took the knee from 40 to 60 phones a second and the p99 at 40 a second from
+    170 to 103 ms, but the server held 228 MiB against 141 (the target is 150). A city's
+    worst evening, 3,000 phones in 5 minutes, is 10 a second, which one worker serves
+    with its p99 well under a second: ``--workers 2`` is for evenings past 40 a second."""
     if sqlite:
         return 1
-    return min(MAX_DEFAULT_WORKERS, max(1, _usable_cores()))
+    return min(MAX_DEFAULT_WORKERS, max(1, _usable_cores() // 2))
 
 
 MAX_DEFAULT_WORKERS = 8

@@ -194,8 +194,8 @@ def test_serve_runs_gunicorn_with_the_app_built_in_its_worker(tmp_path):
         server.wait(timeout=30)
 
 
-@pytest.mark.parametrize(("cores", "workers"), [(1, 1), (2, 2), (6, 6), (64, 8)])
-def test_serve_runs_one_postgresql_worker_for_each_usable_core_at_most_eight(
+@pytest.mark.parametrize(("cores", "workers"), [(1, 1), (2, 1), (6, 3), (64, 8)])
+def test_serve_runs_one_postgresql_worker_for_two_usable_cores_at_most_eight(
         monkeypatch, cores, workers):
     import os
 
