@@ -25,6 +25,7 @@ Two measurements per server:
     .venv/bin/python bench/city_peak.py --engine sqlite --windows 60 --window-seconds 20 \\
         --rates 10,20 --step-seconds 5 --history 500          # a quick try
 
+``--server-log PATH`` keeps a copy of the server's log (its errors, if any) after the run.
 Each run writes its figures to
 ``bench/results/city-<engine>-w<workers>[t<threads>][-2req]-<time>.json`` and prints a table.
 The server's CPU (its process tree, and on PostgreSQL the backends of the bench database)
