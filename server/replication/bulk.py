@@ -130,7 +130,8 @@ def inserting(table: Table, names: Sequence[str], dialect: Dialect) -> Bulk:
 def updating(table: Table, values: Sequence[str], keys: Sequence[str],
              dialect: Dialect) -> Bulk:
     """Set ``values`` of the rows whose ``keys`` columns match: rows of the new values,
-    then the key."""
+    then the key. Each key once a call: on PostgreSQL a key given twice sets one of its
+    rows' values, not the last."""
     bound_keys = [KEY_PREFIX + key for key in keys]
     names = (*values, *bound_keys)
     if not _is_postgresql(dialect):

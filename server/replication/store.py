@@ -100,9 +100,10 @@ _DATA_MARK = ',"data":'
 
 class _Rows(NamedTuple):
     """A batch's rows, made before the counter's lock is taken: under it only the positions
-    and what depends on the stored records (which site rows move) are filled in. On two
-    cores the lock was held for most of a second at 80 phones a second on PostgreSQL, while
-    its holder built rows in Python among three other threads of its process."""
+    are filled in, with what depends on the stored records and the directory (which site
+    rows move, the wards of new ones). At 80 phones a second on two cores, a PostgreSQL
+    writer waited for the lock in three samples of four, while its holder built rows in
+    Python among three other threads of its process (bench/RESULTS.md)."""
 
     keys: list[RecordKey]
     changes: list[tuple[str, str, int, bool, str]]
@@ -110,8 +111,8 @@ class _Rows(NamedTuple):
     states: list[tuple]
     """The record columns after ``position``, in ``keys`` order."""
     sites_json: list[str]
-    sites: list[list[tuple[str, str | None]]]
-    """Each record's (site, ward) rows, without key or position."""
+    sites: list[list[str]]
+    """Each record's sites, once each."""
     figures: figures.Rows
     conflicts: list[tuple]
     log: list[tuple[str, RecordKey | None, str]]
@@ -364,8 +365,7 @@ class SqlStore:
 
     def rows_of(self, batch: WriteBatch) -> _Rows:
         """Everything ``batch`` writes that does not depend on positions or on the stored
-        records, made before the lock (with one read: the wards of its sites)."""
-        wards = self._wards_of({site for write in batch.records for site in write.sites})
+        records, made before the lock."""
         return _Rows(
             keys=[write.key for write in batch.records],
             changes=[(*write.key, write.version, write.deleted,
@@ -375,8 +375,7 @@ class SqlStore:
             states=[(write.deleted, write.public, _sites_json(write.sites), write.data_json,
                      write.meta_json) for write in batch.records],
             sites_json=[_sites_json(write.sites) for write in batch.records],
-            sites=[[(site, wards.get(site)) for site in dict.fromkeys(write.sites)]
-                   for write in batch.records],
+            sites=[list(dict.fromkeys(write.sites)) for write in batch.records],
             figures=figures.rows(figures.Written(w.key.collection, w.key.record_id,
                                                  w.expected_version is not None, w.deleted,
                                                  w.data_json, w.data)
@@ -401,8 +400,9 @@ class SqlStore:
         first = last - len(rows.keys) + 1
         positions = {key: first + i for i, key in enumerate(rows.keys)}
         old = self._check_versions(conn, batch)
+        sites = self._placed_sites(conn, batch, rows, first, old)
         with bulk.together(conn):
-            self._write_records(conn, writes, batch, rows, first, old)
+            self._write_records(conn, writes, batch, rows, first, old, sites)
             # Each write carries the record's full set of open conflicts: the old set goes.
             # A record written for the first time has none stored.
             writes.delete_conflicts.run(conn, [w.key for w in batch.records
@@ -438,11 +438,32 @@ class SqlStore:
                 raise StaleBatch(f"{write.key} changed since it was loaded")
         return {key: (row.position, row.sites_json) for key, row in stored.items()}
 
-    def _write_records(self, conn, writes: Writes, batch: WriteBatch, rows: _Rows, first: int,
-                       old) -> None:
-        new_rows, changed_rows, change_rows, site_rows, moved, resited = [], [], [], [], [], []
+    def _placed_sites(self, conn, batch: WriteBatch, rows: _Rows, first: int, old
+                      ) -> tuple[list, list, list]:
+        """(site rows moved to a record's new position, records whose site rows go,
+        site rows to add with their wards). The wards are read here, under the lock and
+        just before the write, so that a site a directory import moved is seen in its
+        new ward (the import rehomes the rows already written: ``rehome_site``)."""
+        moved, resited, site_rows = [], [], []
         for i, write in enumerate(batch.records):
             collection, record_id = key = write.key
+            position = first + i
+            if key in old and old[key][1] == rows.sites_json[i]:
+                moved.append((position, collection, record_id))
+                continue
+            if key in old:
+                resited.append((collection, record_id))
+            site_rows += [(collection, record_id, site, position) for site in rows.sites[i]]
+        if site_rows:
+            wards = self._wards_of(conn, {row[2] for row in site_rows})
+            site_rows = [(*row, wards.get(row[2])) for row in site_rows]
+        return moved, resited, site_rows
+
+    def _write_records(self, conn, writes: Writes, batch: WriteBatch, rows: _Rows, first: int,
+                       old, sites: tuple[list, list, list]) -> None:
+        new_rows, changed_rows, change_rows = [], [], []
+        for i, write in enumerate(batch.records):
+            collection, record_id = write.key
             position = first + i
             _c, _r, version, deleted, tail = rows.changes[i]
             change_rows.append((position, collection, record_id, version, deleted,
@@ -452,13 +473,7 @@ class SqlStore:
                 new_rows.append((collection, record_id, *state))
             else:
                 changed_rows.append((*state, collection, record_id))
-            if key in old and old[key][1] == rows.sites_json[i]:
-                moved.append((position, collection, record_id))
-                continue
-            if key in old:
-                resited.append((collection, record_id))
-            site_rows += [(collection, record_id, site, position, ward)
-                          for site, ward in rows.sites[i]]
+        moved, resited, site_rows = sites
         writes.delete_change.run(conn, [(position,) for position, _sites in old.values()])
         writes.insert_change.run(conn, change_rows)
         writes.insert_record.run(conn, new_rows)
@@ -469,19 +484,15 @@ class SqlStore:
         # The figures' rows, in this transaction: they commit with the records or not at all.
         figures.write(conn, rows.figures)
 
-    def _wards_of(self, site_ids: set[str]) -> dict[str, str]:
-        """The ward of each site id the directory knows (sync site ids are its ids as text).
-
-        Read before the batch's transaction: sites change wards only by a directory import,
-        which moves the rows already written (``rehome_site``)."""
+    def _wards_of(self, conn, site_ids: set[str]) -> dict[str, str]:
+        """The ward of each site id the directory knows (sync site ids are its ids as text)."""
         # Only ids in the form a directory id takes as text, within its integer column.
         numbers = sorted(number for number in map(as_site_id, site_ids) if number is not None)
         if not numbers:
             return {}
         dialect = self.engine.dialect.name
-        with self._reading() as conn:
-            rows = conn.execute(site_wards(dialect, len(numbers) > 1),
-                                {"listed": list_value(dialect, numbers)}).all()
+        rows = conn.execute(site_wards(dialect, len(numbers) > 1),
+                            {"listed": list_value(dialect, numbers)})
         return {str(site): str(ward) for site, ward in rows}
 
     def _write_log(self, conn, rows: _Rows, positions) -> None:

@@ -7,10 +7,13 @@ import pytest
 import sqlalchemy as sa
 
 from server.extensions import db
+from server.replication.models import SyncRecordSite
 from server.replication.store import SqlStore, _GroupFailed, _Pending
 from sync.errors import StaleBatch
 from sync.protocol import OpResult, RecordKey, Status
 from sync.store import LogEntry, RecordWrite, WriteBatch
+
+RECORD_SITE = SyncRecordSite.__table__
 
 
 def batch(*record_ids, expected_version=None, op_id=None):
@@ -145,3 +148,19 @@ def test_concurrent_writers_all_land_once(engine):
     assert sorted(positions.values()) == list(range(1, 9))
     assert {n: results[n][RecordKey("visit", f"7:2026-11-0{n}:am")] for n in results} == {
         n: positions[f"7:2026-11-0{n}:am"] for n in range(1, 9)}
+
+
+def test_a_sites_ward_is_read_when_its_rows_are_written_not_when_they_are_made(
+        engine, monkeypatch):
+    # A directory import may move a site to another ward while a batch waits for the lock:
+    # its site rows must carry the ward of the moment they are written.
+    store = SqlStore(engine)
+    made = batch("7:2026-11-01:am")
+    pending = _Pending(made, store.rows_of(made))
+    monkeypatch.setattr(store, "_wards_of", lambda conn, sites: {"7": "ward-after-the-move"})
+    store._writers.queue(pending)
+    store._write_group(pending)
+    assert pending.error is None
+    with engine.connect() as conn:
+        wards = conn.execute(sa.select(RECORD_SITE.c.site_id, RECORD_SITE.c.ward)).all()
+    assert wards == [("7", "ward-after-the-move")]
