@@ -3,9 +3,9 @@
 The sync store makes the rows of a batch with ``rows`` before it takes its lock, and calls
 ``write`` in the transaction that writes the records, after the records themselves: a
 record rewritten loses its old row, and one that is live and counts (a directory site, a
-date) gets its new row. A tombstone therefore leaves no row,
-and a record edited twice has one row with its latest values. The store's transaction
-commits both or neither, so the figures never disagree with what a pull returns.
+date) gets its new row. A tombstone therefore leaves no row, and a record edited twice has
+one row with its latest values. The store's transaction commits both or neither, so the
+figures never disagree with what a pull returns.
 
 What it costs a push: one ``orjson`` decode of each written record of the three
 collections and two statements per collection written (bench/RESULTS.md, "figures").

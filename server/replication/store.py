@@ -99,20 +99,15 @@ _DATA_MARK = ',"data":'
 
 
 class _Rows(NamedTuple):
-    """A batch's rows, made before the counter's lock is taken: under it only the positions
-    are filled in, with what depends on the stored records and the directory (which site
-    rows move, the wards of new ones). At 80 phones a second on two cores, a PostgreSQL
-    writer waited for the lock in three samples of four, while its holder built rows in
-    Python among three other threads of its process (bench/RESULTS.md)."""
+    """What a batch writes that is worth making before the counter's lock is taken (JSON
+    texts and the figures' rows): under it the positions are filled in, with what depends
+    on the stored records and the directory (which site rows move, the wards of new ones).
+    At 80 phones a second on two cores, a PostgreSQL writer waited for the lock in three
+    samples of four, while its holder built rows in Python among three other threads of
+    its process (bench/RESULTS.md)."""
 
-    keys: list[RecordKey]
-    changes: list[tuple[str, str, int, bool, str]]
-    """(collection, record_id, version, deleted, ``change_json_tail``), in ``keys`` order."""
-    states: list[tuple]
-    """The record columns after ``position``, in ``keys`` order."""
-    sites_json: list[str]
-    sites: list[list[str]]
-    """Each record's sites, once each."""
+    change_tails: list[str]
+    """Each record's ``change_json_tail``, in the batch's order."""
     figures: figures.Rows
     conflicts: list[tuple]
     log: list[tuple[str, RecordKey | None, str]]
@@ -367,15 +362,8 @@ class SqlStore:
         """Everything ``batch`` writes that does not depend on positions or on the stored
         records, made before the lock."""
         return _Rows(
-            keys=[write.key for write in batch.records],
-            changes=[(*write.key, write.version, write.deleted,
-                      change_json_tail(*write.key, write.version, write.deleted,
-                                       write.data_json))
-                     for write in batch.records],
-            states=[(write.deleted, write.public, _sites_json(write.sites), write.data_json,
-                     write.meta_json) for write in batch.records],
-            sites_json=[_sites_json(write.sites) for write in batch.records],
-            sites=[list(dict.fromkeys(write.sites)) for write in batch.records],
+            change_tails=[change_json_tail(*write.key, write.version, write.deleted,
+                                           write.data_json) for write in batch.records],
             figures=figures.rows(figures.Written(w.key.collection, w.key.record_id,
                                                  w.expected_version is not None, w.deleted,
                                                  w.data_json, w.data)
@@ -396,11 +384,11 @@ class SqlStore:
         :raise IntegrityError: an op id or quarantine entry already exists.
         """
         batch, rows = pending.batch, pending.rows
-        last = self._take_positions(conn, len(rows.keys))
-        first = last - len(rows.keys) + 1
-        positions = {key: first + i for i, key in enumerate(rows.keys)}
+        last = self._take_positions(conn, len(batch.records))
+        first = last - len(batch.records) + 1
+        positions = {write.key: first + i for i, write in enumerate(batch.records)}
         old = self._check_versions(conn, batch)
-        sites = self._placed_sites(conn, batch, rows, first, old)
+        sites = self._placed_sites(conn, batch, first, old)
         with bulk.together(conn):
             self._write_records(conn, writes, batch, rows, first, old, sites)
             # Each write carries the record's full set of open conflicts: the old set goes.
@@ -438,7 +426,7 @@ class SqlStore:
                 raise StaleBatch(f"{write.key} changed since it was loaded")
         return {key: (row.position, row.sites_json) for key, row in stored.items()}
 
-    def _placed_sites(self, conn, batch: WriteBatch, rows: _Rows, first: int, old
+    def _placed_sites(self, conn, batch: WriteBatch, first: int, old
                       ) -> tuple[list, list, list]:
         """(site rows moved to a record's new position, records whose site rows go,
         site rows to add with their wards). The wards are read here, under the lock and
@@ -448,12 +436,13 @@ class SqlStore:
         for i, write in enumerate(batch.records):
             collection, record_id = key = write.key
             position = first + i
-            if key in old and old[key][1] == rows.sites_json[i]:
+            if key in old and old[key][1] == _sites_json(write.sites):
                 moved.append((position, collection, record_id))
                 continue
             if key in old:
                 resited.append((collection, record_id))
-            site_rows += [(collection, record_id, site, position) for site in rows.sites[i]]
+            site_rows += [(collection, record_id, site, position)
+                          for site in dict.fromkeys(write.sites)]
         if site_rows:
             wards = self._wards_of(conn, {row[2] for row in site_rows})
             site_rows = [(*row, wards.get(row[2])) for row in site_rows]
@@ -465,10 +454,10 @@ class SqlStore:
         for i, write in enumerate(batch.records):
             collection, record_id = write.key
             position = first + i
-            _c, _r, version, deleted, tail = rows.changes[i]
-            change_rows.append((position, collection, record_id, version, deleted,
-                                change_json_at(position, tail)))
-            state = (version, position, *rows.states[i])
+            change_rows.append((position, collection, record_id, write.version, write.deleted,
+                                change_json_at(position, rows.change_tails[i])))
+            state = (write.version, position, write.deleted, write.public,
+                     _sites_json(write.sites), write.data_json, write.meta_json)
             if write.expected_version is None:
                 new_rows.append((collection, record_id, *state))
             else:
