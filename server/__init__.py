@@ -78,7 +78,8 @@ def bind_migrations(app: Flask) -> Flask:
 
 
 def _fill_instance_defaults(app: Flask) -> None:
-    """Defaults that live in the instance folder: the SQLite file and the secret key."""
+    """Defaults that live in the instance folder (the SQLite file and the secret key), and
+    the engine's options for the database named."""
     needs_instance = not app.config.get("SQLALCHEMY_DATABASE_URI") or not app.config.get(
         "SECRET_KEY"
     )
@@ -96,6 +97,11 @@ def _fill_instance_defaults(app: Flask) -> None:
         options.pop("pool_pre_ping", None)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
         config.create_private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+    elif app.config.get("DB_POOL_SIZE"):
+        # A connection returned to a full pool is closed, and the next request opens a new
+        # one (a new PostgreSQL backend): kept open, as many as the process's threads use.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_size": app.config["DB_POOL_SIZE"]}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
 

@@ -21,6 +21,7 @@ ENV_SETTINGS = {
     "TSUNAGU_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", str),
     "TSUNAGU_SYNC_MAX_DRIFT_MS": ("SYNC_MAX_DRIFT_MS", int),
     "TSUNAGU_SYNC_MAX_BATCH": ("SYNC_MAX_BATCH", int),
+    "TSUNAGU_DB_POOL_SIZE": ("DB_POOL_SIZE", int),
     "TSUNAGU_SYNC_NODE_ID": ("SYNC_NODE_ID", str),
     "TSUNAGU_SCHEDULER": ("SCHEDULER_ENABLED", lambda v: v.lower() in {"1", "true", "yes", "on"}),
     "TSUNAGU_PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
@@ -74,6 +75,9 @@ DEFAULTS = {
     # The weekly digest is written from this hour (Japan time) of each Monday.
     "DIGEST_HOUR": 8,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Connections a process keeps open to PostgreSQL (None: SQLAlchemy's 5). ``tsunagu
+    # serve`` sets it from its threads (``wsgi_server.connections_per_worker``).
+    "DB_POOL_SIZE": None,
 }
 
 

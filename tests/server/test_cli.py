@@ -189,6 +189,7 @@ def test_serve_runs_gunicorn_with_the_app_built_in_its_worker(tmp_path):
         assert wards is not None and "鶴見区" in wards  # UTF-8, not \\u escapes
         environ = Path(f"/proc/{server.pid}/environ").read_bytes().split(b"\0")
         assert b"MALLOC_ARENA_MAX=2" in environ  # the workers' memory, see wsgi_server
+        assert b"TSUNAGU_DB_POOL_SIZE=3" in environ  # one thread: its two and the writer
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -206,3 +207,24 @@ def test_serve_runs_one_postgresql_worker_for_two_usable_cores_at_most_eight(
     assert wsgi_server.default_workers(sqlite=True) == 1
     assert (wsgi_server.default_threads(sqlite=True), wsgi_server.default_threads(sqlite=False)) \
         == (1, 4)
+
+
+@pytest.mark.postgres
+def test_a_postgresql_process_keeps_open_as_many_connections_as_its_threads_use(
+        postgres_url, tmp_path):
+    from server import wsgi_server
+
+    sizes = {}
+    for asked in (None, wsgi_server.connections_per_worker(4)):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": postgres_url, "SECRET_KEY": "t",
+                          "INSTANCE_PATH": str(tmp_path), "DB_POOL_SIZE": asked})
+        with app.app_context():
+            sizes[asked] = db.engine.pool.size()
+            db.engine.dispose()
+    assert sizes == {None: 5, 9: 9}
+
+
+def test_a_pool_size_leaves_sqlite_as_it_is(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'a.sqlite3'}",
+                      "SECRET_KEY": "t", "INSTANCE_PATH": str(tmp_path), "DB_POOL_SIZE": 9})
+    assert "pool_size" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
