@@ -97,11 +97,16 @@ def _fill_instance_defaults(app: Flask) -> None:
         options.pop("pool_pre_ping", None)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
         config.create_private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
-    elif app.config.get("DB_POOL_SIZE"):
+    elif app.config.get("DB_POOL_SIZE") is not None:
         # A connection returned to a full pool is closed, and the next request opens a new
         # one (a new PostgreSQL backend): kept open, as many as the process's threads use.
+        size = app.config["DB_POOL_SIZE"]
+        if not isinstance(size, int) or size < 1:
+            # SQLAlchemy would take 0 as "no limit" and -1 as "never close one".
+            raise ValueError(f"TSUNAGU_DB_POOL_SIZE must be a whole number of 1 or more, "
+                             f"not {size!r}")
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_size": app.config["DB_POOL_SIZE"]}
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_size": size}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.instance_secret_key(app.instance_path)
 

@@ -10,10 +10,10 @@ def default_workers(sqlite: bool) -> int:
     cores in a small city's set-up.
 
     Chosen from the city's evening peak on two cores (bench/RESULTS.md, 2026-12-06): two
-    workers took the knee from 40 to 60 phones a second and the p99 at 40 a second from
-    170 to 103 ms, but the server held 228 MiB against 141 (the target is 150). A city's
+    workers took the knee from 60 to 100 phones a second, but the server held 206 MiB
+    against 114 there, and 228 against 142 in bench/run.py (the target is 150). A city's
     worst evening, 3,000 phones in 5 minutes, is 10 a second, which one worker serves
-    with its p99 well under a second: ``--workers 2`` is for evenings past 40 a second."""
+    with a p99 of 47 ms: ``--workers 2`` is for evenings past 60 a second."""
     if sqlite:
         return 1
     return min(MAX_DEFAULT_WORKERS, max(1, _usable_cores() // 2))

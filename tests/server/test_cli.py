@@ -224,6 +224,14 @@ def test_a_postgresql_process_keeps_open_as_many_connections_as_its_threads_use(
     assert sizes == {None: 5, 9: 9}
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("size", [0, -1, "9"])
+def test_a_pool_size_under_one_or_not_a_number_stops_the_start(postgres_url, tmp_path, size):
+    with pytest.raises(ValueError, match="TSUNAGU_DB_POOL_SIZE"):
+        create_app({"SQLALCHEMY_DATABASE_URI": postgres_url, "SECRET_KEY": "t",
+                    "INSTANCE_PATH": str(tmp_path), "DB_POOL_SIZE": size})
+
+
 def test_a_pool_size_leaves_sqlite_as_it_is(tmp_path):
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'a.sqlite3'}",
                       "SECRET_KEY": "t", "INSTANCE_PATH": str(tmp_path), "DB_POOL_SIZE": 9})

@@ -15,6 +15,7 @@ from server.extensions import db
 from server.replication.store_statements import RECORD, feed_statement
 
 PRIVATE_RECORDS = 50_000
+_FEED_TABLES = ("sync_record", "sync_record_site", "sync_change")
 
 
 def _fill(public_ids: list[str]) -> None:
@@ -63,9 +64,14 @@ def _reads_of_records(plan: str) -> list[str]:
 def test_the_public_part_of_a_pull_reads_the_partial_index_of_public_records(
         app, analysed, by_ward):
     _fill(["1:event-a", "1:event-b"])
-    if analysed:
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
+    with db.engine.begin() as conn:
+        if analysed:
+            for table in _FEED_TABLES:
+                conn.exec_driver_sql(f"ANALYZE {table}")
+        elif conn.dialect.name == "postgresql":
+            # TRUNCATE keeps what an earlier test's ANALYZE learnt: forget it.
+            conn.exec_driver_sql("DELETE FROM pg_statistic WHERE starelid = ANY("
+                                 f"'{{{','.join(_FEED_TABLES)}}}'::regclass[])")
     plan = _plan(by_ward)
     reads = _reads_of_records(plan)
     assert reads, plan
@@ -84,4 +90,5 @@ def test_the_public_positions_index_lists_public_records_only(app):
             definition = conn.exec_driver_sql(
                 "SELECT indexdef FROM pg_indexes "
                 "WHERE indexname = 'ix_sync_record_public_position'").scalar()
-    assert "WHERE" in definition.upper() and "public" in definition.lower()
+    assert definition.endswith("WHERE public IS 1" if db.engine.dialect.name == "sqlite"
+                               else "WHERE (public IS TRUE)"), definition

@@ -28,6 +28,35 @@ def test_migrations_upgrade_an_empty_database_to_match_the_models(empty_database
         db.engine.dispose()
 
 
+def test_the_migrated_public_positions_index_has_the_models_condition(empty_database_url,
+                                                                      tmp_path):
+    """Alembic's comparison above does not look at an index's WHERE, and the tests' SQLite
+    databases are built from the models: this holds the migration to the model."""
+    from server.replication.models import SyncRecord
+
+    (index,) = [i for i in SyncRecord.__table__.indexes
+                if i.name == "ix_sync_record_public_position"]
+    app = bind_migrations(create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url,
+                                      "SECRET_KEY": "t", "INSTANCE_PATH": str(tmp_path)}))
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            dialect = conn.dialect.name
+            if dialect == "sqlite":
+                definition = conn.exec_driver_sql(
+                    "SELECT sql FROM sqlite_master WHERE name = '" + index.name + "'").scalar()
+            else:
+                definition = conn.exec_driver_sql(
+                    "SELECT indexdef FROM pg_indexes WHERE indexname = '" + index.name + "'"
+                ).scalar()
+        downgrade(revision="base")
+        db.session.remove()
+        db.engine.dispose()
+    condition = str(index.dialect_options[dialect]["where"])
+    wanted = f"WHERE {condition}" if dialect == "sqlite" else f"WHERE ({condition})"
+    assert definition.lower().endswith(wanted.lower()), (definition, wanted)
+
+
 def test_upgrading_a_database_with_sync_records_keeps_their_site_rows_and_fills_the_ward(
         empty_database_url, tmp_path):
     """Revision 0004 rebuilds sync_record; on SQLite a rebuild with foreign keys on used to
