@@ -5,8 +5,12 @@ import subprocess
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-# A session's checkout, the shared folder beside it, or a home directory.
-MACHINE_PATH = re.compile(r"(?<![\w.])/(?:work|root|home)/[\w.-]+")
+# A session's checkout, the shared folder beside it, or a home directory; the same reached
+# by climbing out of a checkout (a bench's ``--peers-dir`` once was); or a scratch folder
+# (``/tmp/peers`` is the documented default of the bench's peers).
+MACHINE_PATH = re.compile(r"(?<![\w.])/(?:work|root|home)/[\w.-]+"
+                          r"|(?:\.\./)+(?:work|root|home)/[\w.-]+"
+                          r"|(?<![\w.])/tmp/(?!peers\b)[\w.-]+")
 
 
 def test_no_tracked_file_holds_a_machine_path():
