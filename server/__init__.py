@@ -8,6 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from . import config, request_limits
+from .accounts.no_cookies import NoCookieSession
 from .extensions import db, limiter
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
@@ -30,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
+    app.session_interface = NoCookieSession()
     db.init_app(app)
     limiter.init_app(app)
 

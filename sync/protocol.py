@@ -91,6 +91,13 @@ class Scope:
     def everywhere(cls, *, may_restore: bool = True) -> Scope:
         return cls(None, may_restore, None)
 
+    @classmethod
+    def of_wards(cls, *wards: str) -> Scope:
+        """What a store that indexes records by their sites' ward reads for these wards,
+        without the list of their sites. ``covers`` allows no site in it: a check by site
+        needs the sites listed (``Scope(sites, wards=…)``)."""
+        return cls(frozenset(), wards=frozenset(wards))
+
     def covers(self, site_id: str | None) -> bool:
         if site_id is None:
             return False

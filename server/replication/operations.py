@@ -29,7 +29,7 @@ from ..extensions import db
 from ..hub.operations import record_action
 from ..timeutil import now_ms
 from .json_text import compact_json
-from .scope import read_scope, write_scope
+from .scope import feed_scope, read_scope, write_scope
 from .writes import server_clock, store
 
 
@@ -83,29 +83,37 @@ def _minted_sites(ops: list) -> dict[str, str]:
 
 
 def pull(user: User, cursor: int, limit: int) -> WirePage:
-    return engine.wire_since(store(), cursor, read_scope(user), limit)
+    return engine.wire_since(store(), cursor, feed_scope(user), limit)
 
 
 PULL_CHUNK = 500
 """Changes joined into one piece of the pull body: few writes, yet no copy of the whole."""
 
 
-def pull_body(page: WirePage) -> tuple[Iterator[bytes], int]:
+def pull_body(page: WirePage, before: bytes = b"", after: bytes = b""
+              ) -> tuple[Iterator[bytes], int]:
     """The pull response, with each change's stored JSON spliced in, never re-encoded,
-    as pieces to send one after another, and its length in bytes.
+    as pieces to send one after another, and its length in bytes; ``before`` and
+    ``after`` go around it.
 
     Its shape is ``PullResponseSchema`` (a test loads it through that schema). Sent in
-    pieces, a pull of 20,000 changes holds one copy of its 10 MB instead of three."""
-    head = b'{"changes":['
+    pieces, a pull of 20,000 changes holds one copy of its 10 MB instead of three. A page
+    of up to ``PULL_CHUNK`` changes is one piece: the server writes each piece to the
+    socket with a call of its own, and an idle pull sent in three spent more on them than
+    on its query."""
+    head = before + b'{"changes":['
     tail = b'],"cursor":%d,"more":%b}' % (page.cursor, b"true" if page.more else b"false")
+    tail += after
     changes = page.changes
     length = (len(head) + sum(map(len, changes)) + max(len(changes) - 1, 0) + len(tail))
 
     def pieces() -> Iterator[bytes]:
-        yield head
+        if not changes:
+            yield head + tail
         for start in range(0, len(changes), PULL_CHUNK):
-            yield (b"," if start else b"") + b",".join(changes[start:start + PULL_CHUNK])
-        yield tail
+            stop = start + PULL_CHUNK
+            yield b"".join((head if start == 0 else b",", b",".join(changes[start:stop]),
+                            tail if stop >= len(changes) else b""))
 
     return pieces(), length
 
@@ -113,15 +121,7 @@ def pull_body(page: WirePage) -> tuple[Iterator[bytes], int]:
 def push_and_pull_body(result: PushResult, page: WirePage) -> tuple[Iterator[bytes], int]:
     """A push's answer with a pull's page as its ``pull`` member, as pieces and length:
     the phone's sync in one request (the page is spliced in as ``pull_body`` makes it)."""
-    head = push_json(result)[:-1] + b',"pull":'
-    pulled, length = pull_body(page)
-
-    def pieces() -> Iterator[bytes]:
-        yield head
-        yield from pulled
-        yield b"}"
-
-    return pieces(), len(head) + length + 1
+    return pull_body(page, before=push_json(result)[:-1] + b',"pull":', after=b"}")
 
 
 def conflicts(user: User):

@@ -48,6 +48,15 @@ def read_scope(user: User) -> Scope:
     return Scope(frozenset(str(i) for i in user.site_ids))
 
 
+def feed_scope(user: User) -> Scope:
+    """What a user's pull reads: as ``read_scope``, but a ward reader's by ward alone. The
+    feed indexes records by their sites' ward, so the ward's site list (a query on every
+    pull of hub staff) is not read."""
+    if user.role in WARD_READERS:
+        return Scope.of_wards(str(user.ward_id))
+    return read_scope(user)
+
+
 def write_scope(user: User) -> Scope:
     """What a user may push to: as ``read_scope``, but a ward officer only reads, and only
     site and hub staff vouch for their sites (a family's arrival)."""

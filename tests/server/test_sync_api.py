@@ -294,6 +294,22 @@ def test_a_pull_sent_in_pieces_is_one_exact_json_body(client, salon, volunteer, 
     assert int(empty.headers["Content-Length"]) == len(empty.get_data())
 
 
+@pytest.mark.parametrize("count, pieces", [(0, 1), (1, 1), (3, 1), (4, 2), (7, 3)])
+def test_a_page_goes_out_in_as_few_pieces_as_its_chunks(app, monkeypatch, count, pieces):
+    # Each piece is one write to the socket: an idle pull is one piece, not three.
+    from server.replication import operations
+    from sync.protocol import WirePage
+
+    monkeypatch.setattr(operations, "PULL_CHUNK", 3)
+    changes = tuple(b'{"n":%d}' % n for n in range(count))
+    sent, length = operations.pull_body(WirePage(changes, 9, False), before=b"[", after=b"]")
+    sent = list(sent)
+    assert len(sent) == pieces
+    assert len(b"".join(sent)) == length
+    assert json.loads(b"".join(sent)) == [{"changes": [{"n": n} for n in range(count)],
+                                           "cursor": 9, "more": False}]
+
+
 def test_a_push_that_asks_brings_back_the_pull_a_get_would_give_after_it(
         client, salon, volunteer, create_site, other_ward, create_user, auth_header):
     from schemas.sync import PushResponseSchema

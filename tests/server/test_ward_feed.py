@@ -1,13 +1,16 @@
 """Hub staff read their ward through the (ward, position) index; what they get must be
 exactly what the list of the ward's sites gives, page by page, on both engines."""
 
+import re
 import uuid
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import event
 
+from server.extensions import db
 from server.replication import writes
-from server.replication.scope import read_scope, write_scope
+from server.replication.scope import feed_scope, read_scope, write_scope
 from sync import engine
 from sync.hlc import HLC
 
@@ -63,6 +66,34 @@ def test_a_ward_read_equals_the_read_by_its_sites(filled, create_user, limit):
     assert {c.record_id.split(":")[0] for c in by_ward} == {str(s.id) for s in mine}
     assert len(by_ward) == len({c.record_id for c in by_ward}) == 15  # 30 ops, 3 of 4 sites
     assert [c.position for c in by_ward] == sorted(c.position for c in by_ward)
+
+
+@pytest.mark.parametrize("role", ["hub_staff", "ward_officer"])
+def test_a_ward_readers_pull_reads_by_ward_without_listing_the_wards_sites(filled, create_user,
+                                                                         role):
+    user = create_user(role)
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        scope = feed_scope(user)
+        by_feed = pages(scope, 7)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert scope.wards == frozenset({str(user.ward_id)})
+    assert by_feed == pages(read_scope(user), 7)
+    assert len(by_feed) == 15
+    assert not [s for s in statements if re.search(r"\bfrom site\b", " ".join(s.lower().split()))]
+
+
+def test_other_roles_pull_with_their_read_scope(app, create_user, create_site):
+    salon = create_site("salon")
+    volunteer = create_user("volunteer", sites=[salon])
+    assert feed_scope(volunteer) == read_scope(volunteer)
+    assert feed_scope(create_user("admin")) == read_scope(create_user("admin"))
 
 
 def test_a_rewritten_record_leaves_its_old_position(filled, create_user):

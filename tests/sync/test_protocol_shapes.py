@@ -101,3 +101,9 @@ def test_a_scope_covers_its_sites_and_everywhere_covers_all():
     assert not Scope.of("a").covers("b")
     assert not Scope.of("a").covers(None)
     assert Scope.everywhere().covers("anything")
+
+
+def test_a_scope_of_wards_names_them_yet_covers_and_staffs_no_site():
+    scope = Scope.of_wards("7")
+    assert scope.wards == frozenset({"7"}) and scope.sites == frozenset()
+    assert not scope.covers("1") and not scope.staffs("1") and not scope.may_restore

@@ -1,0 +1,17 @@
+"""Tsunagu keeps no cookie session: a device signs each request in with its bearer token.
+
+Flask's default session interface still opened a signed cookie session on every request
+(a sixth of an idle pull's own CPU went to sessions and their teardown) and would have
+sent one back to any code that wrote to ``flask.session``: a second way to be signed in
+that nothing here revokes. With this interface ``flask.session`` refuses every write."""
+
+from flask.sessions import SessionInterface
+
+
+class NoCookieSession(SessionInterface):
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response) -> None:
+        # Flask skips a null session before it gets here; nothing to save either way.
+        return None
