@@ -78,9 +78,11 @@ class Scope:
     """Sites where the user works as staff (not as a volunteer): only they confirm what
     a site itself must vouch for, such as a family's arrival. ``None``: every site."""
     wards: frozenset[str] | None = None
-    """When set, ``sites`` are exactly the sites of these wards. It changes nothing the
-    scope allows: a store that indexes records by their sites' ward may read by it
-    instead of by a long list of sites (hub staff read a whole ward)."""
+    """When set, a store that indexes records by their sites' ward may read by it instead
+    of by a long list of sites (hub staff read a whole ward). ``sites`` are then exactly
+    the sites of these wards, and reading either way gives the same records, except in a
+    scope made by ``of_wards``: that one lists no site, and is only for a store's feed
+    that reads by ward."""
 
     @classmethod
     def of(cls, *sites: str, may_restore: bool = False,
@@ -93,9 +95,10 @@ class Scope:
 
     @classmethod
     def of_wards(cls, *wards: str) -> Scope:
-        """What a store that indexes records by their sites' ward reads for these wards,
-        without the list of their sites. ``covers`` allows no site in it: a check by site
-        needs the sites listed (``Scope(sites, wards=…)``)."""
+        """The feed of these wards, for a store that reads it by ward, without the list of
+        their sites (a query on every pull of hub staff). Nothing else may take it: a
+        check or a read by site (``covers``, ``staffs``, ``record_visible``, a store that
+        reads by site) finds no site in it and allows only public records."""
         return cls(frozenset(), wards=frozenset(wards))
 
     def covers(self, site_id: str | None) -> bool:

@@ -36,8 +36,8 @@ def _ward_sites(dialect: Dialect) -> Prepared:
 
 
 def read_scope(user: User) -> Scope:
-    """What a user may pull: own sites (volunteer, site staff), the ward (hub staff, ward
-    officer), everything (admin)."""
+    """What a user may read: own sites (volunteer, site staff), the ward (hub staff, ward
+    officer), everything (admin). The pull takes ``feed_scope``."""
     if user.role == "admin":
         return Scope.everywhere(may_restore=True)
     if user.role in WARD_READERS:

@@ -295,7 +295,7 @@ def test_a_pull_sent_in_pieces_is_one_exact_json_body(client, salon, volunteer, 
 
 
 @pytest.mark.parametrize("count, pieces", [(0, 1), (1, 1), (3, 1), (4, 2), (7, 3)])
-def test_a_page_goes_out_in_as_few_pieces_as_its_chunks(app, monkeypatch, count, pieces):
+def test_a_page_goes_out_in_as_few_pieces_as_its_chunks(monkeypatch, count, pieces):
     # Each piece is one write to the socket: an idle pull is one piece, not three.
     from server.replication import operations
     from sync.protocol import WirePage
