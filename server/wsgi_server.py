@@ -9,11 +9,12 @@ def default_workers(sqlite: bool) -> int:
     PostgreSQL one for every two usable cores, since the database shares the machine's
     cores in a small city's set-up.
 
-    Chosen from the city's evening peak on two cores (bench/RESULTS.md, 2026-12-06): two
-    workers took the knee from 60 to 100 phones a second, but the server held 206 MiB
-    against 114 there, and 228 against 142 in bench/run.py (the target is 150). A city's
-    worst evening, 3,000 phones in 5 minutes, is 10 a second, which one worker serves
-    with a p99 of 47 ms: ``--workers 2`` is for evenings past 60 a second."""
+    Chosen from the city's evening peak on two cores (bench/RESULTS.md, "The city evening
+    peak on the final code"): on PostgreSQL two workers took the knee from 80 to 120
+    phones a second, but the app held 204 MiB against 113 there, and 228 against 142 in
+    bench/run.py (the target is 150). A city's worst evening, 3,000 phones in 5 minutes,
+    is 10 a second, which one worker serves with a p99 of 39 ms: ``--workers 2`` is for
+    evenings past 60 a second."""
     if sqlite:
         return 1
     return min(MAX_DEFAULT_WORKERS, max(1, _usable_cores() // 2))
