@@ -99,8 +99,7 @@ def pull_body(page: WirePage, before: bytes = b"", after: bytes = b""
     Its shape is ``PullResponseSchema`` (a test loads it through that schema). Sent in
     pieces, a pull of 20,000 changes holds one copy of its 10 MB instead of three. A page
     of up to ``PULL_CHUNK`` changes is one piece: the server writes each piece to the
-    socket with a call of its own, and an idle pull sent in three spent more on them than
-    on its query."""
+    socket with a call of its own."""
     head = before + b'{"changes":['
     tail = b'],"cursor":%d,"more":%b}' % (page.cursor, b"true" if page.more else b"false")
     tail += after
